@@ -1,0 +1,108 @@
+"""Settings: the one place that reads the environment.
+
+Precedence: explicit argument > environment > default.  A `Settings` object is
+passed down to every stage that needs it; nothing else reads `os.environ`.
+The API key is a `SecretStr`: it never shows in `repr`, logs, JSON or errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .errors import ConfigError
+
+EngineChoice = Literal["auto", "extractive", "llm"]
+JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
+
+DEFAULT_MAX_CHARS = 1_000_000
+
+
+def default_cache_path() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "summarizer" / "cache.sqlite3"
+
+
+class Settings(BaseModel):
+    """Everything configurable.  Build with `Settings.from_env(**overrides)`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: EngineChoice = "auto"
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    model: str | None = None
+    json_mode: JsonMode = "auto"
+    concurrency: int = Field(default=4, ge=1, le=64)
+    timeout: float = Field(default=60.0, gt=0)
+    cache: str | None = None  # path of the SQLite cache; None = no cache
+    max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1)
+    max_output_tokens: int = Field(default=1500, ge=64)
+    chunk_tokens: int = Field(default=1800, ge=200)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        parsed = urlparse(v)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("base URL must start with http:// or https://")
+        return v.rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment, with explicit overrides winning.
+
+        Overrides whose value is None are ignored, so CLI flags can be passed as is.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        mapping = {
+            "api_key": "OPENAI_API_KEY",
+            "base_url": "OPENAI_BASE_URL",
+            "model": "SUMMARIZER_MODEL",
+            "json_mode": "SUMMARIZER_JSON_MODE",
+            "concurrency": "SUMMARIZER_CONCURRENCY",
+            "timeout": "SUMMARIZER_TIMEOUT",
+            "max_chars": "SUMMARIZER_MAX_CHARS",
+            "engine": "SUMMARIZER_ENGINE",
+        }
+        for field, var in mapping.items():
+            if env.get(var):
+                values[field] = env[var]
+        cache = env.get("SUMMARIZER_CACHE")
+        if cache is None:
+            values["cache"] = str(default_cache_path())
+        elif cache.strip().lower() not in ("", "off", "none", "0"):
+            values["cache"] = cache
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "settings"
+            raise ConfigError(f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}") from None
+
+    @property
+    def llm_configured(self) -> bool:
+        """An endpoint is configured: a base URL, or an API key for the default one."""
+        return bool(self.base_url or (self.api_key and self.api_key.get_secret_value()))
+
+    @property
+    def effective_engine(self) -> Literal["extractive", "llm"]:
+        if self.engine == "auto":
+            return "llm" if self.llm_configured else "extractive"
+        return self.engine
+
+    @property
+    def base_url_host(self) -> str | None:
+        """Host (and port) of the endpoint: safe to show; never the key or the path."""
+        if not self.base_url:
+            return "api.openai.com" if self.llm_configured else None
+        return urlparse(self.base_url).netloc.rsplit("@", 1)[-1]

@@ -1,0 +1,1 @@
+"""Engines: turn a prepared report (`ReportContext`) into a `ReportSummary`."""
