@@ -87,7 +87,9 @@ class Settings(BaseModel):
         except ValidationError as e:
             first = e.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "settings"
-            raise ConfigError(f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}") from None
+            raise ConfigError(
+                f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}"
+            ) from None
 
     @property
     def llm_configured(self) -> bool:

@@ -7,12 +7,15 @@ engine start from exactly the same grounded material.
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..facts import Facts
 from ..ingest import Document
 from ..normalize import Normalized
+from ..schema import Section, Source, SourceWarning, Span
 from ..sections import SectionNode
 
 # progress(stage, done, total): "ingest", "sections", "facts", "summarize", "verify"
@@ -29,3 +32,72 @@ class ReportContext:
     @property
     def original(self) -> str:
         return self.document.text
+
+
+def build_source(ctx: ReportContext, extra_warnings: list[SourceWarning] | None = None) -> Source:
+    """The `source` block: the original text, its hash and every warning, by position."""
+    warnings = [*ctx.document.warnings, *ctx.norm.warnings, *(extra_warnings or [])]
+    warnings.sort(key=lambda w: (w.span.start if w.span else -1, w.code))
+    original = ctx.original
+    return Source(
+        sha256=hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest(),
+        chars=len(original),
+        filename=ctx.document.filename,
+        encoding=ctx.document.encoding,
+        text=original,
+        warnings=warnings,
+    )
+
+
+def _is_blank(char: str) -> bool:
+    """White space, or a character normalization drops (zero-width, control)."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _top_level_bounds(ctx: ReportContext, tops: list[SectionNode]) -> list[tuple[int, int]]:
+    """Original ranges of the top-level sections: in order, without overlap, and,
+    together with the removed boilerplate, covering the whole text.
+
+    Each section runs from its first kept character to its last one; blanks on
+    either side go to the neighbouring section, so only removals sit between.
+    """
+    original = ctx.original
+    clean = ctx.norm.clean
+    removals = sorted((r.start, r.end) for r in ctx.norm.removals)
+    raw = [clean.to_original(n.start, n.end) for n in tops if n.end > n.start]
+    bounds: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(raw):
+        lower = bounds[-1][1] if bounds else 0
+        lower = max([lower, *(e for s, e in removals if e <= start)])
+        while start > lower and _is_blank(original[start - 1]):
+            start -= 1
+        upper = raw[i + 1][0] if i + 1 < len(raw) else len(original)
+        upper = min([upper, *(s for s, e in removals if s >= end)])
+        while end < upper and _is_blank(original[end]):
+            end += 1
+        bounds.append((start, end))
+    return bounds
+
+
+def build_sections(ctx: ReportContext) -> list[Section]:
+    """The section tree as contract `Section`s (no summaries yet), spans into the original."""
+    tops = [n for n in ctx.nodes if n.level == 1 and n.end > n.start]
+    top_bounds = dict(zip((n.id for n in tops), _top_level_bounds(ctx, tops), strict=True))
+    sections: list[Section] = []
+    for node in ctx.nodes:
+        if node.id in top_bounds:
+            start, end = top_bounds[node.id]
+            span = Span.of(ctx.original, start, end)
+        else:
+            span = ctx.norm.clean.span(node.start, node.end)
+        sections.append(
+            Section(
+                id=node.id,
+                parent_id=node.parent_id,
+                level=node.level,
+                title=node.title,
+                kind=node.kind,
+                span=span,
+            )
+        )
+    return sections

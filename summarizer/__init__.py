@@ -1,0 +1,60 @@
+"""summarizer: faithful, verifiable summaries of Chinese government work reports.
+
+    >>> from summarizer import summarize
+    >>> summary = summarize("fixtures/seeds/003_c2f9cf5b24e8760e.txt")
+    >>> summary.indicators[0].name, summary.verification.score
+
+Public API: `summarize`, `verify`, `prepare`, `read_document`, `Settings`, the
+output models of `summarizer.schema`, and the error tree of `summarizer.errors`.
+Names are imported on first use, so `import summarizer.numbers` stays light.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .errors import ConfigError, InputError, LLMError, SummarizerError
+    from .ingest import Document, read_document
+    from .pipeline import prepare, summarize, verify
+    from .schema import ReportSummary
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Settings": "config",
+    "ConfigError": "errors",
+    "InputError": "errors",
+    "LLMError": "errors",
+    "SummarizerError": "errors",
+    "Document": "ingest",
+    "read_document": "ingest",
+    "prepare": "pipeline",
+    "summarize": "pipeline",
+    "verify": "pipeline",
+    "ReportSummary": "schema",
+}
+__all__ = [
+    "ConfigError",
+    "Document",
+    "InputError",
+    "LLMError",
+    "ReportSummary",
+    "Settings",
+    "SummarizerError",
+    "prepare",
+    "read_document",
+    "summarize",
+    "verify",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

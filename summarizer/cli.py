@@ -1,0 +1,145 @@
+"""The command-line face: parse arguments, call one library function, print.
+
+    summarizer summarize PATH [-o OUT] [--engine auto|extractive|llm] [--model M] [--format json|md|csv]
+    summarizer verify PATH SUMMARY [--format json|table]
+    summarizer schema
+
+Errors are one line on stderr in Chinese and English and exit code 2; `verify`
+exits 1 when something in the summary is not supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from .config import Settings
+from .errors import InputError, SummarizerError
+
+EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one bilingual line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            EXIT_USAGE, f"错误：命令行参数有误（{message}）/ Error: bad usage ({message}); see --help\n"
+        )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="summarizer", description="政府工作报告摘要与核验 / Government work report summarizer"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("summarize", help="summarize a report (PATH, or - for stdin)")
+    p.add_argument("path")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--engine", choices=["auto", "extractive", "llm"], default=None)
+    p.add_argument("--model", default=None)
+    p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
+    p.add_argument("--json-mode", choices=["auto", "json_schema", "json_object", "tools"], default=None)
+    p.add_argument("--format", choices=["json", "md", "csv"], default="json")
+
+    v = sub.add_parser("verify", help="check a summary (our JSON or free text) against its report")
+    v.add_argument("path", help="the report")
+    v.add_argument("summary", help="the summary: our JSON file or any text/Markdown file (- for stdin)")
+    v.add_argument("--format", choices=["json", "table"], default="json")
+
+    sub.add_parser("schema", help="print the JSON Schema of ReportSummary")
+    return parser
+
+
+def _read_input(path: str) -> str | bytes | Path:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path)
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"找不到文件：{path}", f"file not found: {path}", code="not_found") from None
+    except (UnicodeDecodeError, IsADirectoryError) as e:
+        raise InputError(
+            f"无法以 UTF-8 读取：{path}", f"cannot read as UTF-8 text: {path}", code="encoding"
+        ) from e
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(
+            f"无法写入输出文件：{output}",
+            f"cannot write the output file: {output} ({e.strerror})",
+            code="output",
+        ) from e
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    from .pipeline import summarize
+
+    settings = Settings.from_env(
+        engine=args.engine, model=args.model, base_url=args.base_url, json_mode=args.json_mode
+    )
+    source = _read_input(args.path)
+    summary = summarize(source, settings, filename=None if isinstance(source, Path) else "stdin")
+    if args.format == "md":
+        from .render import to_markdown
+
+        text = to_markdown(summary)
+    elif args.format == "csv":
+        from .render import indicators_csv
+
+        text = indicators_csv(summary)
+    else:
+        text = summary.to_json()
+    _write(text, args.output)
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .pipeline import verify
+    from .verify import format_table
+
+    report = _read_input(args.path)
+    result = verify(report, _read_text(args.summary), Settings.from_env())
+    if args.format == "table":
+        _write(format_table(result), None)
+    else:
+        _write(result.model_dump_json(indent=2), None)
+    everything_supported = result.verification.supported == result.verification.claims
+    return EXIT_OK if everything_supported else EXIT_UNSUPPORTED
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from .schema import ReportSummary
+
+    _write(json.dumps(ReportSummary.model_json_schema(), ensure_ascii=False, indent=2), None)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    handlers = {"summarize": _summarize, "verify": _verify, "schema": _schema}
+    try:
+        return handlers[args.command](args)
+    except SummarizerError as e:
+        print(e.line, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("已中断 / Interrupted", file=sys.stderr)
+        return 130

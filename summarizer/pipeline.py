@@ -1,0 +1,135 @@
+"""Orchestration: from whatever the user gave to a verified `ReportSummary`.
+
+    read_document -> normalize -> split_sections -> extract_facts   (prepare)
+    -> engine (extractive | llm) -> verify_summary                   (summarize)
+
+The engine is chosen by `Settings.effective_engine`: the LLM engine when an
+endpoint is configured (or asked for), the offline one otherwise.  The LLM
+modules are imported only when that engine runs, so the offline path never
+loads `openai`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Settings
+from .engines.base import ProgressCallback, ReportContext
+from .errors import InputError
+from .facts import extract_facts
+from .ingest import Document, read_document
+from .normalize import normalize
+from .schema import ReportSummary
+from .sections import split_sections
+
+if TYPE_CHECKING:
+    from .verify import FreeTextResult
+
+Source = str | bytes | os.PathLike[str]
+
+_FILE_SUFFIXES = (".txt", ".text", ".md", ".docx", ".pdf", ".html", ".htm")
+
+
+def _looks_like_path(value: str) -> bool:
+    if "\n" in value or len(value) > 1024:
+        return False
+    return value.lower().endswith(_FILE_SUFFIXES) or Path(value).is_file()
+
+
+def load(source: Source, settings: Settings, *, filename: str | None = None) -> Document:
+    """The original text of a str (text, or a path to a report file), bytes or a path."""
+    if isinstance(source, str) and _looks_like_path(source):
+        source = Path(source)
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"找不到文件：{path}", f"file not found: {path}", code="not_found")
+        return read_document(path, filename=filename or path.name, settings=settings)
+    if isinstance(source, str | bytes):
+        return read_document(source, filename=filename, settings=settings)
+    raise InputError(
+        "不支持的输入类型", f"unsupported input type: {type(source).__name__}", code="input_type"
+    )
+
+
+def prepare(
+    source: Source,
+    settings: Settings | None = None,
+    *,
+    filename: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ReportContext:
+    """The rule-based stages: original text, clean copy, section tree, grounded facts."""
+    settings = settings or Settings.from_env()
+    report = _Progress(progress)
+    document = load(source, settings, filename=filename)
+    report("ingest")
+    norm = normalize(document.text)
+    report("normalize")
+    nodes = split_sections(norm)
+    report("sections")
+    facts = extract_facts(norm, nodes)
+    report("facts")
+    return ReportContext(document=document, norm=norm, nodes=nodes, facts=facts)
+
+
+def summarize(
+    source: Source,
+    settings: Settings | None = None,
+    *,
+    filename: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ReportSummary:
+    """Summarize a report (text, bytes or path) and verify every claim against it."""
+    from .verify import verify_summary
+
+    settings = settings or Settings.from_env()
+    started = time.perf_counter()
+    ctx = prepare(source, settings, filename=filename, progress=progress)
+    if settings.effective_engine == "llm":
+        from .engines.llm import summarize_llm
+
+        summary = summarize_llm(ctx, settings, progress=progress)
+    else:
+        from .engines.extractive import summarize_extractive
+
+        summary = summarize_extractive(ctx, settings)
+    _Progress(progress)("summarize")
+    summary = verify_summary(ctx.original, summary)
+    _Progress(progress)("verify")
+    summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
+    return summary
+
+
+class _Progress:
+    """Calls `progress(stage, 1, 1)` when a whole stage is done (None: does nothing)."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self._progress = progress
+
+    def __call__(self, stage: str) -> None:
+        if self._progress is not None:
+            self._progress(stage, 1, 1)
+
+
+def verify(
+    source: Source,
+    summary: str | ReportSummary,
+    settings: Settings | None = None,
+    *,
+    filename: str | None = None,
+) -> FreeTextResult:
+    """Check a summary against the report it claims to summarize.
+
+    `summary` is a `ReportSummary`, our JSON, or any free text (Markdown or
+    plain), whose sentences are then checked one by one.
+    """
+    from .verify import verify_any
+
+    settings = settings or Settings.from_env()
+    document = load(source, settings, filename=filename)
+    summary_text = summary.to_json() if isinstance(summary, ReportSummary) else summary
+    return verify_any(document.text, summary_text)
