@@ -172,7 +172,9 @@ class _Extractor:
         return scored[:8]
 
     def problem_items(self) -> list[tuple[int, int, str | None]]:
-        ranges = [(r, n.id) for n in self.nodes_of_kind("problems") for r in self.own_ranges(n)]
+        ranges: list[tuple[tuple[int, int], str | None]] = [
+            (r, n.id) for n in self.nodes_of_kind("problems") for r in self.own_ranges(n)
+        ]
         for start, end in find_problem_paragraphs(self.ctx.norm, self.ctx.nodes):
             owner = _deepest(self.ctx.nodes, start)
             ranges.append(((start, end), owner.id if owner else None))
