@@ -16,13 +16,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check summarizer tests bench app.py
-	$(BIN)/ruff format --check summarizer tests bench app.py
+	$(BIN)/ruff check summarizer tests bench app.py app_views.py
+	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -34,6 +34,7 @@ test-live: $(STAMP)
 	bash scripts/live_llm.sh
 
 test-browser: $(STAMP)
+	bash scripts/install_browser.sh
 	$(BIN)/pytest -m browser -p no:cacheprovider
 
 golden: $(STAMP)

@@ -34,9 +34,14 @@ _FILE_SUFFIXES = (".txt", ".text", ".md", ".docx", ".pdf", ".html", ".htm")
 
 
 def _looks_like_path(value: str) -> bool:
-    if "\n" in value or len(value) > 1024:
+    if "\n" in value or "\r" in value or len(value) > 1024:
         return False
-    return value.lower().endswith(_FILE_SUFFIXES) or Path(value).is_file()
+    if value.lower().endswith(_FILE_SUFFIXES):
+        return True
+    try:
+        return Path(value).is_file()
+    except (OSError, ValueError):  # a one-line paste is no file name: too long, NUL inside…
+        return False
 
 
 def load(source: Source, settings: Settings, *, filename: str | None = None) -> Document:

@@ -1,0 +1,244 @@
+"""The app in a real headless browser (marker `browser`, run by `make test-browser`).
+
+Starts `streamlit run app.py` on a free port of 127.0.0.1 and drives Debian's
+chromium (`/usr/bin/chromium`, installed by scripts/install_browser.sh) with
+Python playwright; `playwright install` is never run.  Screenshots go to
+`$SUMMARIZER_SCREENSHOTS` or a temporary folder, printed at the start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import ROOT, read_seed
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Dialog, Page
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="pip install playwright (never `playwright install`)"
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 90_000  # the first summary loads jieba's dictionary
+XSS_REPORT = (
+    "青石镇政府工作报告\n一、2023年工作回顾\n全镇地区生产总值83.98亿元，同比增长2.3%。"
+    "<script>alert(1)</script><img src=x onerror=alert(2)>新建高标准农田3492亩。\n"
+    "二、2024年工作安排\n力争财政收入增长5%以上。\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("SUMMARIZER_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("app")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    env.update(
+        SUMMARIZER_CACHE=str(home / "cache.sqlite3"),
+        SUMMARIZER_HISTORY=str(home / "history.sqlite3"),
+        SUMMARIZER_ENGINE="extractive",
+    )
+    port = free_port()
+    streamlit = Path(sys.executable).with_name("streamlit")
+    server = subprocess.Popen(
+        [
+            str(streamlit),
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--client.toolbarMode",
+            "minimal",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(home / "streamlit.log").open("wb"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    if not CHROMIUM.exists():
+        pytest.skip("chromium missing: run scripts/install_browser.sh")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            accept_downloads=True,
+            viewport={"width": 1600, "height": 1000},
+            locale="zh-CN",
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext, app_url: str) -> Iterator[Page]:
+    dialogs: list[str] = []
+    new_page = browser_context.new_page()
+
+    def record_dialog(dialog: Dialog) -> None:
+        # Any alert/confirm/prompt means report text ran as code: the test fails below.
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    new_page.on("dialog", record_dialog)
+    new_page.set_default_timeout(UI_TIMEOUT_MS)
+    new_page.goto(app_url)
+    new_page.get_by_text("政府工作报告摘要").first.wait_for()
+    yield new_page
+    new_page.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"
+
+
+def paste_and_summarize(page: Page, text: str) -> None:
+    box = page.get_by_label("报告全文 Report text")
+    box.fill(text)
+    box.press("Control+Enter")  # Streamlit commits a text area on Ctrl+Enter or blur
+    page.get_by_role("button", name="生成摘要 Summarize").click()
+    page.locator("#source-pane").wait_for()
+
+
+def scroll_results_to_top(page: Page, pane_id: str) -> None:
+    """For the screenshot: the two result columns at the top of the window."""
+    page.evaluate(
+        """(paneId) => document.getElementById(paneId)
+            .closest('[data-testid="stHorizontalBlock"]').scrollIntoView({block: 'start'})""",
+        pane_id,
+    )
+    page.wait_for_timeout(300)
+
+
+def test_summarize_select_claim_and_download(page: Page, screenshots: Path, tmp_path: Path) -> None:
+    paste_and_summarize(page, read_seed("001"))
+    assert page.locator("#source-pane mark").count() > 5
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()  # the indicator table
+
+    # pick a claim from the far end of the list so that its evidence is scrolled to
+    page.get_by_label("结论 Claim").click()
+    options = page.get_by_role("option")
+    options.nth(options.count() - 1).click()
+    active = page.locator("#source-pane mark.active").first
+    active.wait_for()
+    page.wait_for_timeout(800)  # the scroll script retries for up to 2 s
+    in_view = page.evaluate(
+        """() => {
+            const pane = document.getElementById('source-pane');
+            const mark = pane.querySelector('mark[data-first-active]');
+            const p = pane.getBoundingClientRect(), m = mark.getBoundingClientRect();
+            return m.top >= p.top && m.bottom <= p.bottom && m.top >= 0 && m.bottom <= window.innerHeight;
+        }"""
+    )
+    assert in_view, "the active mark is not scrolled into view"
+    scroll_results_to_top(page, "source-pane")
+    page.screenshot(path=str(screenshots / "main_view.png"))
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="下载 JSON").click()
+    target = tmp_path / "summary.json"
+    download_info.value.save_as(target)
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["sections"] and data["source"]["text"] == read_seed("001")
+
+
+def test_check_page(page: Page, screenshots: Path) -> None:
+    page.get_by_role("tab", name="核验 Check").click()
+    report = page.get_by_label("待核对的报告 Report to check against")
+    report.fill(read_seed("000"))
+    report.press("Control+Enter")
+    claims = page.get_by_label("摘要 Summary (JSON / Markdown / 文本)")
+    claims.fill(
+        "全年实施乡村振兴、三线整治等项目45个。\n建成总投资4000余万元的形源坞水库。\n新增耕地999亩，位列全县第一。"
+    )
+    claims.press("Control+Enter")
+    page.get_by_role("button", name="核验 Check").click()
+    page.locator("#check-pane").wait_for()
+    assert page.locator(".badge-unsupported").count() >= 1
+    assert page.locator(".badge-supported").count() >= 1
+    page.get_by_role("button", name="定位").first.click()
+    page.locator("#check-pane mark.active").first.wait_for()
+    scroll_results_to_top(page, "check-pane")
+    page.screenshot(path=str(screenshots / "check_page.png"))
+
+
+def test_script_in_report_shows_as_text(page: Page, screenshots: Path) -> None:
+    paste_and_summarize(page, XSS_REPORT)
+    page.wait_for_timeout(1000)  # time for any injected script to run: the page fixture fails on a dialog
+    source_text = page.locator("#source-pane").inner_text()
+    assert "<script>alert(1)</script>" in source_text
+    assert "<img src=x onerror=alert(2)>" in source_text
+    assert page.locator("#source-pane script, #source-pane img").count() == 0
+    page.screenshot(path=str(screenshots / "script_as_text.png"))
