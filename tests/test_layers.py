@@ -12,7 +12,15 @@ import pytest
 from tests.conftest import ROOT, SEED_PATHS
 
 PACKAGE = ROOT / "summarizer"
-LLM_MODULES = {"llm_client", "llm_modes", "engines.llm", "engines.llm_answer", "engines.llm_prompts"}
+LLM_MODULES = {
+    "llm_client",
+    "llm_modes",
+    "llm_failures",
+    "llm_presets",
+    "engines.llm",
+    "engines.llm_answer",
+    "engines.llm_prompts",
+}
 RULE_BASED = [
     "ingest",
     "normalize",

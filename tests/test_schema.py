@@ -54,3 +54,12 @@ def test_json_keeps_chinese_as_is() -> None:
         }
     )
     assert "报告" in summary.to_json() and "\\u" not in summary.to_json()
+
+
+def test_readme_provider_table_is_the_presets() -> None:
+    from summarizer.llm_presets import presets_markdown
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- presets:start -->")[1].split("<!-- presets:end -->")[0]
+    assert table.strip() == presets_markdown().strip()

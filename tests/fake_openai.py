@@ -1,0 +1,294 @@
+"""A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests.
+
+It is a real HTTP server (stdlib `ThreadingHTTPServer`), so the real `openai`
+client, its timeouts and our retry loop are exercised end to end.  Each test
+scripts the answers it needs:
+
+    def test_something(fake_llm: FakeLLM) -> None:
+        fake_llm.script(
+            FakeResponse(status=429, headers={"Retry-After": "1"}, body=error_body("slow down")),
+            json_answer({"ok": True}),                       # a dict is a 200 body
+            lambda request: json_answer({"echo": request["model"]}),  # or a function of the request
+        )
+        settings = Settings(base_url=fake_llm.base_url, model=FAKE_MODEL, api_key="sk-test")
+        ...
+        assert fake_llm.requests[0].json["max_tokens"] == 100
+
+Queued items are consumed one per request, in order.  When the queue is empty
+the `handler` given to `script(..., handler=fn)` answers; without one the
+server answers 418, so a test that makes more calls than it scripted fails
+loudly instead of hanging.  Every request is recorded (headers, JSON body,
+arrival time) for assertions.  `GET /v1/models` lists one model.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+FAKE_MODEL = "fake-model"
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    """One scripted answer: status, headers, body (dict -> JSON, str -> as is), delay before answering."""
+
+    status: int = 200
+    body: dict[str, Any] | str = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+# What a script item or handler may be: a full response, a 200 body, or a function of the request JSON.
+ScriptItem = FakeResponse | dict[str, Any] | Callable[[dict[str, Any]], "FakeResponse | dict[str, Any]"]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    json: dict[str, Any]  # {} for a body that is not JSON (or GET)
+    received_at: float  # time.monotonic() when the request arrived
+
+
+# ---------------------------------------------------------------- response builders
+
+
+def usage_body(prompt_tokens: int = 10, completion_tokens: int = 5) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _completion(
+    message: dict[str, Any], finish_reason: str | None, prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": FAKE_MODEL,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+        "usage": usage_body(prompt_tokens, completion_tokens),
+    }
+
+
+def content_answer(
+    content: str | None,
+    *,
+    finish_reason: str | None = "stop",
+    prompt_tokens: int = 10,
+    completion_tokens: int = 5,
+) -> dict[str, Any]:
+    """A chat completion whose message content is `content` (any text, JSON or not)."""
+    return _completion(
+        {"role": "assistant", "content": content}, finish_reason, prompt_tokens, completion_tokens
+    )
+
+
+def json_answer(
+    data: Any, *, finish_reason: str | None = "stop", prompt_tokens: int = 10, completion_tokens: int = 5
+) -> dict[str, Any]:
+    """A chat completion whose content is `data` serialized as JSON."""
+    return content_answer(
+        json.dumps(data, ensure_ascii=False),
+        finish_reason=finish_reason,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+
+
+def tool_call_answer(
+    name: str,
+    arguments: dict[str, Any] | str,
+    *,
+    finish_reason: str | None = "tool_calls",
+    prompt_tokens: int = 10,
+    completion_tokens: int = 5,
+) -> dict[str, Any]:
+    """A chat completion calling function `name` with `arguments` (a dict is serialized to JSON)."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "call_fake", "type": "function", "function": {"name": name, "arguments": args}}
+        ],
+    }
+    return _completion(message, finish_reason, prompt_tokens, completion_tokens)
+
+
+def error_body(
+    message: str, *, type: str = "invalid_request_error", code: str | None = None
+) -> dict[str, Any]:
+    """The OpenAI error envelope: {"error": {"message", "type", "code", "param"}}."""
+    return {"error": {"message": message, "type": type, "code": code, "param": None}}
+
+
+def error(
+    status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> FakeResponse:
+    return FakeResponse(status=status, body=error_body(message, code=code), headers=headers or {})
+
+
+# ---------------------------------------------------------------- the server
+
+
+class FakeLLM:
+    """The running server: `base_url`, `script(...)`, `requests`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[ScriptItem] = deque()
+        self._handler: ScriptItem | None = None
+        self._requests: list[RecordedRequest] = []
+        self._stopping = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
+        # A short poll interval: `shutdown()` waits up to one interval, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
+        port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+
+    def start(self) -> FakeLLM:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in a scripted delay
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def script(self, *items: ScriptItem, handler: ScriptItem | None = None) -> None:
+        """Replace the script: `items` answer the next requests in order, then `handler` answers the rest."""
+        with self._lock:
+            self._queue = deque(items)
+            self._handler = handler
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _receive(self, request: RecordedRequest) -> ScriptItem | None:
+        """Record a request and pick its scripted answer, atomically so concurrent requests pair up."""
+        with self._lock:
+            self._requests.append(request)
+            if self._queue:
+                return self._queue.popleft()
+            return self._handler
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep for a scripted delay; False when the server is stopping meanwhile."""
+        return not self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a handler sleeping in a scripted delay must not block shutdown
+    request_queue_size = 128  # bursts of concurrent calls must not be refused by a short listen backlog
+
+
+def _resolve(item: ScriptItem | None, request_json: dict[str, Any]) -> FakeResponse:
+    if item is None:
+        return error(418, "fake_openai: no scripted response left for this request")
+    if callable(item):
+        item = item(request_json)
+    if isinstance(item, FakeResponse):
+        return item
+    return FakeResponse(body=item)
+
+
+def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like real endpoints
+        # Headers and body go out in separate writes; without TCP_NODELAY the client's delayed ACK
+        # adds ~40 ms to every answer.
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output clean
+
+        def do_GET(self) -> None:
+            fake._record(self._parse(b""))  # GETs never consume the script
+            if self.path.rstrip("/").endswith("/models"):
+                body = {"object": "list", "data": [{"id": FAKE_MODEL, "object": "model", "owned_by": "fake"}]}
+                self._send(FakeResponse(body=body))
+            else:
+                self._send(error(404, f"fake_openai: no route {self.path}"))
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            request = self._parse(self.rfile.read(length) if length else b"")
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                fake._record(request)
+                self._send(error(404, f"fake_openai: no route {self.path}"))
+                return
+            response = _resolve(fake._receive(request), request.json)
+            if response.delay and not fake._sleep(response.delay):
+                return
+            self._send(response)
+
+        def _parse(self, raw: bytes) -> RecordedRequest:
+            try:
+                parsed = json.loads(raw) if raw else {}
+            except ValueError:
+                parsed = {}
+            return RecordedRequest(
+                method=self.command,
+                path=self.path,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                json=parsed if isinstance(parsed, dict) else {},
+                received_at=time.monotonic(),
+            )
+
+        def _send(self, response: FakeResponse) -> None:
+            if isinstance(response.body, str):
+                payload = response.body.encode("utf-8")
+                content_type = "text/plain; charset=utf-8"
+            else:
+                payload = json.dumps(response.body, ensure_ascii=False).encode("utf-8")
+                content_type = "application/json"
+            try:
+                self.send_response(response.status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test): nothing to answer
+
+    return Handler
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A fresh scripted server for one test."""
+    server = FakeLLM().start()
+    try:
+        yield server
+    finally:
+        server.stop()
