@@ -42,6 +42,7 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/offline.py
+	$(BIN)/python bench/verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

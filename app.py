@@ -21,11 +21,9 @@ import streamlit as st
 
 from app_views import show_attention, show_claims, show_source, show_summary, show_verification
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
+from summarizer import verify as verify_report
 from summarizer.history import History, history_path
 from summarizer.llm_presets import PRESETS
-
-# Not `from summarizer import verify`: once the submodule summarizer.verify is loaded, that name is the module.
-from summarizer.pipeline import verify as verify_report
 
 SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
 UPLOAD_TYPES = ["txt", "text", "md", "docx", "pdf", "html", "htm"]

@@ -53,6 +53,33 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["json", "table"], default="json")
 
     sub.add_parser("schema", help="print the JSON Schema of ReportSummary")
+
+    b = sub.add_parser("batch", help="summarize many reports into one JSONL file (resumable)")
+    b.add_argument("inputs", nargs="+", help="files, directories (recursive) and globs")
+    b.add_argument("-o", "--output", help="the JSONL file: one summary or error per line")
+    b.add_argument("--resume", action="store_true", help="skip reports already in OUTPUT; retry its errors")
+    b.add_argument("--csv", help="also write every indicator of every report to this CSV")
+    b.add_argument("--engine", choices=["auto", "extractive", "llm"], default=None)
+    b.add_argument("--model", default=None)
+    b.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
+    b.add_argument("--json-mode", choices=["auto", "json_schema", "json_object", "tools"], default=None)
+    b.add_argument(
+        "--jobs", type=int, default=None, help="worker processes, offline engine (default: all cores)"
+    )
+    b.add_argument("--concurrency", type=int, default=None, help="model calls at once, LLM engine")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument(
+        "--openai-batch",
+        metavar="REQUESTS",
+        help="write the model calls as an OpenAI Batch API JSONL file instead of making them",
+    )
+
+    c = sub.add_parser("batch-collect", help="turn OpenAI Batch API results into summaries (JSONL)")
+    c.add_argument("requests", help="the REQUESTS file written by batch --openai-batch")
+    c.add_argument("results", nargs="+", help="the provider's output (and error) JSONL files")
+    c.add_argument("-o", "--output", required=True, help="the JSONL file of summaries")
+    c.add_argument("--csv", help="also write every indicator of every report to this CSV")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -113,7 +140,7 @@ def _summarize(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from .pipeline import verify
-    from .verify import format_table
+    from .verification import format_table
 
     report = _read_input(args.path)
     result = verify(report, _read_text(args.summary), Settings.from_env())
@@ -132,9 +159,54 @@ def _schema(_: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch_command
+
+    settings = Settings.from_env(
+        engine=args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        json_mode=args.json_mode,
+        concurrency=args.concurrency,
+    )
+    stats = run_batch_command(
+        args.inputs,
+        settings,
+        output=args.output,
+        openai_batch=args.openai_batch,
+        resume=args.resume,
+        csv_path=args.csv,
+        jobs=args.jobs,
+        progress=False if args.quiet else None,
+    )
+    print(stats.line(), file=sys.stderr)
+    return EXIT_OK if stats.failed == 0 else EXIT_UNSUPPORTED
+
+
+def _batch_collect(args: argparse.Namespace) -> int:
+    from .openai_batch import collect_batch_results
+
+    stats = collect_batch_results(
+        args.requests,
+        args.results,
+        args.output,
+        Settings.from_env(),
+        csv_path=args.csv,
+        progress=False if args.quiet else None,
+    )
+    print(stats.line(), file=sys.stderr)
+    return EXIT_OK if stats.failed == 0 else EXIT_UNSUPPORTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    handlers = {"summarize": _summarize, "verify": _verify, "schema": _schema}
+    handlers = {
+        "summarize": _summarize,
+        "verify": _verify,
+        "schema": _schema,
+        "batch": _batch,
+        "batch-collect": _batch_collect,
+    }
     try:
         return handlers[args.command](args)
     except SummarizerError as e:

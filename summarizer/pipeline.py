@@ -26,7 +26,7 @@ from .schema import ReportSummary
 from .sections import split_sections
 
 if TYPE_CHECKING:
-    from .verify import FreeTextResult
+    from .verification import FreeTextResult
 
 Source = str | bytes | os.PathLike[str]
 
@@ -89,7 +89,7 @@ def summarize(
     progress: ProgressCallback | None = None,
 ) -> ReportSummary:
     """Summarize a report (text, bytes or path) and verify every claim against it."""
-    from .verify import verify_summary
+    from .verification import verify_summary
 
     settings = settings or Settings.from_env()
     started = time.perf_counter()
@@ -132,7 +132,7 @@ def verify(
     `summary` is a `ReportSummary`, our JSON, or any free text (Markdown or
     plain), whose sentences are then checked one by one.
     """
-    from .verify import verify_any
+    from .verification import verify_any
 
     settings = settings or Settings.from_env()
     document = load(source, settings, filename=filename)

@@ -102,3 +102,12 @@ def test_offline_run_loads_neither_openai_nor_streamlit() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_package_verify_is_the_api_function_even_after_the_stage_loads() -> None:
+    import summarizer
+    import summarizer.verification  # the stage module, as summarize() loads it
+    from summarizer import verify
+
+    assert callable(verify) and verify.__module__ == "summarizer.pipeline"
+    assert summarizer.verify is verify

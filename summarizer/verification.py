@@ -1,0 +1,430 @@
+"""Verification: every claim and every figure of a summary checked against the source.
+
+Being provably faithful is the product, so nothing a summary says is taken on
+trust, whoever wrote it (our engines, another program, a person):
+
+1. Evidence.  A claim's cited spans must quote the source at their offsets; a
+   quote whose offsets drifted is located again (`align.py`).  A claim with no
+   evidence (free text) gets the source sentence that matches it best.
+2. Wording.  The claim's characters must largely appear, in order, in its
+   evidence (longest common subsequence), so a claim cannot borrow a quote
+   and say something else; nor may it drop or add a negation (未, 没有, 无).
+3. Figures.  Each figure of the claim (`numbers.find_figures`) must equal a
+   figure of the evidence: same quantity (1.2亿元 == 12000万元, 5.2% != 5.2亿元),
+   same role (a growth rate is not a level), same qualifier (5.5%以上 is not
+   5.5%), attached to the same indicator name.  A fuzzy text match never makes
+   a wrong figure right, and a redacted figure (XX万元) supports no number.
+
+Labels: `supported`; `partial` (a figure only elsewhere in the same section, a
+changed qualifier, loose wording); `unsupported` (a figure the source does not
+give there, evidence not in the source, wording unrelated); `unchecked` (no
+text).  Every label but `supported` comes with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .align import (
+    AlignmentStatus,
+    SentenceIndex,
+    SourceText,
+    match_key,
+    negation_differs,
+    normalize_for_match,
+    sentence_bounds,
+    text_coverage,
+)
+from .errors import InputError
+from .numbers import Figure, find_figures, same_quantity
+from .schema import Claim, NumberCheck, ReportSummary, Span, Support, Verification, VerificationIssue
+from .verify_figures import FigureMatch, SourceFigures, match_figure
+
+# Wording thresholds: share of the claim's characters found in order in its evidence.
+_COVERAGE_SUPPORTED = 0.6
+_COVERAGE_RELATED = 0.35
+
+# Evidence search for claims without evidence: sentences ranked by wording, the
+# bonus a sentence gets for stating all of the claim's figures, the lowest
+# wording score accepted, how far apart merged sentences may be and how well a
+# merged sentence must appear in the claim (or the claim in it).
+_FREE_CANDIDATES = 5
+_FIGURE_BONUS = 5.0
+_FREE_MIN_SCORE = 50.0
+_FREE_NEIGHBOURS = 2
+_FREE_MERGE_SCORE = 70.0
+
+_SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
+
+
+class FreeTextResult(BaseModel):
+    """The claims of a summary (free text or our JSON) with their checks, and the totals."""
+
+    claims: list[Claim] = Field(default_factory=list)
+    verification: Verification = Field(default_factory=Verification)
+
+
+@dataclass
+class _Verdict:
+    """What the checks of one claim found: the worst label wins, every reason is kept."""
+
+    support: Support = "supported"
+    reasons: list[str] = field(default_factory=list)
+
+    def lower(self, support: Support, reason: str) -> None:
+        if _SEVERITY[support] > _SEVERITY[self.support]:
+            self.support = support
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+class _Source:
+    """Everything about the original text that claims are checked against, computed once."""
+
+    def __init__(self, original: str, regions: list[tuple[int, int]] | None = None) -> None:
+        self.original = original
+        self.text = SourceText(original)
+        self.sentences = sentence_bounds(original)
+        self.figures = SourceFigures(original, self.sentences, regions or heading_regions(original))
+
+    @cached_property
+    def sentence_index(self) -> SentenceIndex:
+        """Built on first use: only claims without evidence need it."""
+        return SentenceIndex(self.text, self.sentences)
+
+
+# Headings of the first two levels ("一、", "（一）") at a line start or right
+# after a sentence: the reports run them inline ("…奋进。（一）社会发展…").
+_HEADING = re.compile(
+    r"(?:^|(?<=[\n。！？!?：:]))[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])",
+    re.MULTILINE,
+)
+
+
+def heading_regions(original: str) -> list[tuple[int, int]]:
+    """Sections of the text between headings of the first two levels (the whole text if none)."""
+    starts = [0] + [m.start() for m in _HEADING.finditer(original) if m.start() > 0]
+    ends = [*starts[1:], len(original)]
+    return list(zip(starts, ends, strict=True))
+
+
+# ---------------------------------------------------------------------------
+# One claim
+
+
+def _check_claim(source: _Source, claim: Claim) -> tuple[Claim, list[str]]:
+    """The claim with evidence, numbers and support re-checked; and the reasons if not supported."""
+    verdict = _Verdict()
+    if not claim.text.strip():
+        return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"]
+    evidence = _checked_evidence(source, claim.evidence, verdict)
+    claim_figures = find_figures(claim.text)
+    if not claim.evidence:
+        evidence = _find_evidence(source, claim.text, claim_figures)
+        if not evidence:
+            verdict.lower("unsupported", "no passage of the source matches this claim")
+    if evidence:
+        # Figures are checked on their own below; in the wording they would count
+        # "二〇二三" against "2023".
+        _check_wording(_without_figures(claim.text, claim_figures), evidence, verdict)
+    numbers = _check_figures(source, claim.text, claim_figures, evidence, verdict)
+    checked = claim.model_copy(update={"evidence": evidence, "numbers": numbers, "support": verdict.support})
+    return checked, verdict.reasons
+
+
+def _checked_evidence(source: _Source, spans: list[Span], verdict: _Verdict) -> list[Span]:
+    """Cited spans that quote the source; drifted ones relocated, missing ones reported."""
+    kept: list[Span] = []
+    for span in spans:
+        if span.matches(source.original):
+            kept.append(span)
+            continue
+        found = source.text.align(span.quote, near=span.start)
+        if found is None:
+            verdict.lower(
+                "unsupported", f"evidence quote not found in the source: {_shorten(span.quote, 30)!r}"
+            )
+        elif found.status is AlignmentStatus.FUZZY:
+            kept.append(found.span)
+            verdict.lower("partial", f"evidence quote only approximately in the source ({found.score:.0f}%)")
+        else:
+            kept.append(found.span)  # same words at other offsets: the citation is fixed, not penalized
+    return kept
+
+
+def _find_evidence(source: _Source, text: str, claim_figures: list[Figure]) -> list[Span]:
+    """The source sentences a claim without evidence most likely summarizes.
+
+    The candidates are the sentences whose wording best contains the claim and
+    those stating one of its figures; the best one by wording, with a bonus for
+    each of the claim's figures it states, is the evidence.  Neighbouring
+    sentences of the same section that state the claim's other figures join it
+    (a claim may merge two sentences).  Figures are then checked as for any claim.
+    """
+    # Words decide which passage the claim speaks of; its figures only break ties
+    # (else a figure moved from another section would drag the evidence there).
+    words = match_key(_without_figures(text, claim_figures))
+    whole = match_key(text)
+    sentences = source.sentence_index
+    ranked = dict(sentences.rank(words, limit=_FREE_CANDIDATES))
+    figure_sentences: dict[int, set[int]] = {}
+    for position, figure in enumerate(claim_figures):
+        for index in source.figures.candidates(figure):
+            stated = source.figures.figures[index]
+            if stated.value is not None and same_quantity(figure, stated):
+                figure_sentences.setdefault(source.figures.sentence_of(stated.start), set()).add(position)
+    candidates = set(ranked) | set(figure_sentences)
+    if not candidates:
+        return []
+
+    def score(sentence: int) -> float:
+        if sentence not in ranked:
+            ranked[sentence] = sentences.score(words, sentence)
+        share = len(figure_sentences.get(sentence, ())) / len(claim_figures) if claim_figures else 0.0
+        return ranked[sentence] + _FIGURE_BONUS * share
+
+    # Equal scores (the claim's words inside several sentences) go to the sentence
+    # closest to the claim as a whole.
+    best = max(sorted(candidates), key=lambda s: (score(s), sentences.closeness(words, s)))
+    if ranked[best] < _FREE_MIN_SCORE:
+        return []
+    chosen = [best]
+    covered = set(figure_sentences.get(best, ()))
+    region = source.figures.region_of(source.sentences[best][0])
+    for sentence in sorted(figure_sentences, key=lambda s: abs(s - best)):
+        extra = figure_sentences[sentence] - covered
+        near = abs(sentence - best) <= _FREE_NEIGHBOURS
+        near = near and sentences.overlap(whole, sentence) >= _FREE_MERGE_SCORE
+        if extra and near and source.figures.region_of(source.sentences[sentence][0]) == region:
+            chosen.append(sentence)
+            covered |= extra
+    return [Span.of(source.original, *source.sentences[i]) for i in sorted(chosen)]
+
+
+def _without_figures(text: str, figures: list[Figure]) -> str:
+    pieces, position = [], 0
+    for figure in figures:
+        pieces.append(text[position : figure.start])
+        position = figure.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _check_wording(text: str, evidence: list[Span], verdict: _Verdict) -> None:
+    quoted = "".join(span.quote for span in evidence)
+    coverage = text_coverage(text, quoted)
+    if negation_differs(text, quoted):
+        verdict.lower("unsupported", "the claim drops or adds a negation (未/没有/无) of its evidence")
+    if coverage < _COVERAGE_RELATED:
+        verdict.lower("unsupported", f"the claim's wording is not in its evidence ({coverage:.0%} of it)")
+    elif coverage < _COVERAGE_SUPPORTED:
+        verdict.lower("partial", f"the claim's wording only loosely follows its evidence ({coverage:.0%})")
+
+
+def _check_figures(
+    source: _Source, text: str, claim_figures: list[Figure], evidence: list[Span], verdict: _Verdict
+) -> list[NumberCheck]:
+    numbers: list[NumberCheck] = []
+    for figure in claim_figures:
+        if figure.unreadable:
+            # Restating the source's mask ("xx亿元") or garbled digits says nothing
+            # wrong, nor anything new.
+            same = source.figures.unreadable_in(evidence, figure)
+            span = None if same is None else Span.of(source.original, same.start, same.end)
+            numbers.append(NumberCheck(raw=figure.raw, unit=figure.unit, found=span is not None, span=span))
+            if span is None:
+                verdict.lower("partial", f"{figure.raw}: an unreadable figure the evidence does not show")
+            continue
+        match: FigureMatch = match_figure(source.figures, text, figure, claim_figures, evidence)
+        span = match.span
+        numbers.append(
+            NumberCheck(
+                raw=figure.raw, value=figure.value, unit=figure.unit, found=span is not None, span=span
+            )
+        )
+        if match.support != "supported":
+            verdict.lower(match.support, match.reason)
+    return numbers
+
+
+# ---------------------------------------------------------------------------
+# Totals
+
+
+def summarize_checks(claims: list[Claim], reasons: dict[str, list[str]]) -> Verification:
+    """The `Verification` totals of checked claims; `score` = (supported + ½·partial) / checked."""
+    counts = {label: sum(1 for c in claims if c.support == label) for label in _SEVERITY}
+    checked = len(claims) - counts["unchecked"]
+    numbers = [n for c in claims for n in c.numbers]
+    unsupported_numbers = sum(1 for c in claims for n in c.numbers if not _number_supported(c, n))
+    issues = [
+        VerificationIssue(claim_id=c.id, reason="; ".join(reasons.get(c.id) or [c.support]))
+        for c in claims
+        if c.support != "supported"
+    ]
+    score = (counts["supported"] + 0.5 * counts["partial"]) / checked if checked else 0.0
+    return Verification(
+        claims=len(claims),
+        supported=counts["supported"],
+        partial=counts["partial"],
+        unsupported=counts["unsupported"],
+        numbers=len(numbers),
+        numbers_unsupported=unsupported_numbers,
+        score=round(score, 4),
+        issues=issues,
+    )
+
+
+def _number_supported(claim: Claim, number: NumberCheck) -> bool:
+    """A figure counts as supported when found inside the claim's evidence."""
+    if number.span is None:
+        return False
+    return any(e.start <= number.span.start and number.span.end <= e.end for e in claim.evidence)
+
+
+def _check_all(source: _Source, claims: Iterable[Claim]) -> tuple[list[Claim], Verification]:
+    checked: list[Claim] = []
+    reasons: dict[str, list[str]] = {}
+    for claim in claims:
+        result, why = _check_claim(source, claim)
+        checked.append(result)
+        if why:
+            reasons.setdefault(claim.id, []).extend(why)
+    return checked, summarize_checks(checked, reasons)
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+def verify_summary(original: str, summary: ReportSummary) -> ReportSummary:
+    """A copy of `summary` with every claim re-checked against `original` and `verification` filled."""
+    source = _Source(original, _section_regions(original, summary))
+    updated = summary.model_copy(deep=True)
+    groups = [updated.overview, *(s.summary for s in updated.sections)]
+    groups += [updated.achievements, updated.problems, updated.plans]
+    checked, updated.verification = _check_all(source, [claim for group in groups for claim in group])
+    results = iter(checked)
+    for group in groups:
+        group[:] = [next(results) for _ in group]
+    return updated
+
+
+def _section_regions(original: str, summary: ReportSummary) -> list[tuple[int, int]] | None:
+    """Sections of level 1-2 from the summary, when their spans quote the original."""
+    regions = [
+        (s.span.start, s.span.end) for s in summary.sections if s.level <= 2 and s.span.matches(original)
+    ]
+    return regions or None
+
+
+# Markdown decorations stripped from free text; headings are not claims.
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_MD_LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)、]|[（(]?[一二三四五六七八九十]{1,3}[)）、])\s*")
+_MD_QUOTE = re.compile(r"^\s*>+\s?")
+_MD_EMPHASIS = re.compile(r"\*\*|__|`|~~")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
+_SENTENCE_END = re.compile(r"[。！？!?；;]+")
+# A short line that ends with a colon introduces a list: a heading, not a claim.
+_LEAD_IN = re.compile(r"^.{0,24}[:：]$")
+
+
+def split_free_text(text: str) -> list[str]:
+    """The sentences of a free-text summary that make claims (Markdown decorations stripped).
+
+    >>> split_free_text("# 摘要\\n- **经济**：地区生产总值83.98亿元。增长2.3%！")
+    ['经济：地区生产总值83.98亿元', '增长2.3%']
+    """
+    sentences: list[str] = []
+    for raw_line in text.splitlines():
+        if _MD_HEADING.match(raw_line) or _TABLE_RULE.match(raw_line):
+            continue
+        line = _MD_EMPHASIS.sub("", _MD_LIST.sub("", _MD_QUOTE.sub("", raw_line), count=1)).strip()
+        line = line.strip("|").strip()
+        if not line or _LEAD_IN.match(line):
+            continue
+        for piece in _SENTENCE_END.split(line):
+            piece = piece.strip(" \t\u3000，,、")
+            if normalize_for_match(piece):
+                sentences.append(piece)
+    return sentences
+
+
+def verify_free_text(original: str, text: str) -> FreeTextResult:
+    """Check a free-text summary (Markdown or plain) sentence by sentence against `original`."""
+    source = _Source(original)
+    claims = [Claim(id=f"s{n}", text=sentence) for n, sentence in enumerate(split_free_text(text), 1)]
+    checked, verification = _check_all(source, claims)
+    return FreeTextResult(claims=checked, verification=verification)
+
+
+def verify_any(original: str, summary_text: str) -> FreeTextResult:
+    """Check our `ReportSummary` JSON, or else any free text, against `original`.
+
+    Text that parses as a JSON object must be a valid `ReportSummary`; anything
+    else is read as free text.
+    """
+    stripped = summary_text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            try:
+                summary = ReportSummary.model_validate(data)
+            except ValidationError as e:
+                first = e.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "summary"
+                raise InputError(
+                    f"摘要 JSON 不符合格式（{where}）：{first['msg']}",
+                    f"summary JSON does not fit the schema at {where}: {first['msg']}",
+                ) from e
+            verified = verify_summary(original, summary)
+            return FreeTextResult(claims=verified.all_claims(), verification=verified.verification)
+    if not normalize_for_match(summary_text):
+        raise InputError("摘要为空", "the summary is empty")
+    return verify_free_text(original, summary_text)
+
+
+def format_table(result: FreeTextResult | ReportSummary, width: int = 48) -> str:
+    """A plain-text table: one row per claim (id, support, reason, shortened text), then totals."""
+    claims = result.all_claims() if isinstance(result, ReportSummary) else result.claims
+    reasons = {issue.claim_id: issue.reason for issue in result.verification.issues}
+    rows = [("id", "support", "claim", "reason")]
+    rows += [(c.id, c.support, _shorten(c.text, width), reasons.get(c.id, "")) for c in claims]
+    id_width = max(_display_width(r[0]) for r in rows)
+    support_width = max(_display_width(r[1]) for r in rows)
+    claim_width = max(_display_width(r[2]) for r in rows)
+    lines = [
+        f"{_pad(a, id_width)}  {_pad(b, support_width)}  {_pad(c, claim_width)}  {d}".rstrip()
+        for a, b, c, d in rows
+    ]
+    lines.insert(1, "-" * (id_width + support_width + claim_width + 12))
+    v = result.verification
+    lines.append("")
+    lines.append(
+        f"claims {v.claims}: supported {v.supported}, partial {v.partial}, unsupported {v.unsupported}; "
+        f"figures {v.numbers} ({v.numbers_unsupported} not in evidence); score {v.score:.2f}"
+    )
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _display_width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _display_width(text))
