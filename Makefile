@@ -43,6 +43,9 @@ golden: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/offline.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/batch.py --reports 500
+	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/llm_batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
     summarizer summarize PATH [-o OUT] [--engine auto|extractive|llm] [--model M] [--format json|md|csv]
     summarizer verify PATH SUMMARY [--format json|table]
     summarizer schema
+    summarizer batch INPUT... -o OUT.jsonl [--resume] [--csv OUT.csv] [--jobs N] [--openai-batch REQUESTS]
+    summarizer batch-collect REQUESTS RESULTS... -o OUT.jsonl [--csv OUT.csv]
 
 Errors are one line on stderr in Chinese and English and exit code 2; `verify`
 exits 1 when something in the summary is not supported.

@@ -29,6 +29,10 @@ class SummarizerError(Exception):
             self.code = code
         super().__init__(f"{zh} / {en}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from both messages, so errors survive pickling (batch worker processes).
+        return (type(self), (self.zh, self.en), self.__dict__)
+
     @property
     def line(self) -> str:
         """The one line shown to the user."""

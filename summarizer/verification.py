@@ -306,7 +306,16 @@ def _check_all(source: _Source, claims: Iterable[Claim]) -> tuple[list[Claim], V
 def verify_summary(original: str, summary: ReportSummary) -> ReportSummary:
     """A copy of `summary` with every claim re-checked against `original` and `verification` filled."""
     source = _Source(original, _section_regions(original, summary))
-    updated = summary.model_copy(deep=True)
+    # Only the claim lists change (checked claims are new objects): copy those, not the whole tree.
+    updated = summary.model_copy(
+        update={
+            "overview": list(summary.overview),
+            "sections": [s.model_copy(update={"summary": list(s.summary)}) for s in summary.sections],
+            "achievements": list(summary.achievements),
+            "problems": list(summary.problems),
+            "plans": list(summary.plans),
+        }
+    )
     groups = [updated.overview, *(s.summary for s in updated.sections)]
     groups += [updated.achievements, updated.problems, updated.plans]
     checked, updated.verification = _check_all(source, [claim for group in groups for claim in group])

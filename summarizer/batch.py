@@ -1,0 +1,392 @@
+"""Batch: many reports in, one JSON line each out; resumable, streaming, on every core.
+
+    inputs (files, directories, globs) ─► iter_input_paths (lazy)
+      ─► offline: a process pool, each worker with jieba loaded once, ≤ 2 × workers in flight
+         llm:     asyncio, one global call limit and one cache over all reports (batch_llm)
+      ─► OUT.jsonl, one line per report, written and flushed as each finishes, fsync'd at the end
+      ─► --csv: one row per indicator, rebuilt from OUT.jsonl (so a resumed run's CSV is complete)
+
+A line is the compact `ReportSummary` JSON, or `{"path", "error", "code"}` for a
+report that failed: one bad file never stops the batch.  Only a `ConfigError`
+(no model, a rejected key) stops it, since it would fail every report alike.
+
+Resume (`resume=True`): reports whose sha256 of the original text is already in
+OUT are skipped.  Error lines are dropped and their reports tried again (the
+error may have been transient, or the file fixed since).  A half-written last
+line, left by a kill, is cut off.  Skipping is decided where the text is
+decoded anyway (in the worker), so resuming costs one ingest per done report.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Literal
+
+from .batch_output import (
+    LineWriter,
+    error_line,
+    jsonl_to_csv,
+    prepare_output,
+    progress_bar,
+    progress_enabled,
+    summary_line,
+)
+from .config import Settings
+from .engines.base import ReportContext
+from .errors import InputError
+from .ingest import Document
+
+INPUT_SUFFIXES = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
+# In-flight reports per worker: enough to keep every core busy while the parent writes, few
+# enough that memory does not grow with the batch.
+IN_FLIGHT_PER_WORKER = 2
+_GLOB_CHARS = re.compile(r"[*?\[]")
+# A small report-like text that warms a worker (jieba's dictionary, compiled patterns) before real work.
+_WARM_UP_TEXT = (
+    "一、工作回顾\n过去一年，全镇地区生产总值增长5.2%，新建道路3公里。\n二、下一步工作\n持续推进乡村振兴。"
+)
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One report's result as it travels from a worker to the writer."""
+
+    status: Status
+    path: str
+    line: str | None = None  # the JSON line to write (summary or error), without its newline
+    sha256: str | None = None
+    chars: int = 0
+    indicators: int = 0
+
+
+@dataclass
+class BatchStats:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    chars: int = 0
+    indicators: int = 0
+    elapsed_s: float = 0.0
+    csv_rows: int | None = None
+    failures: list[str] = field(default_factory=list)  # paths, for the closing message
+
+    @property
+    def reports(self) -> int:
+        return self.done + self.skipped + self.failed
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.status == "done":
+            self.done += 1
+            self.chars += outcome.chars
+            self.indicators += outcome.indicators
+        elif outcome.status == "skipped":
+            self.skipped += 1
+        else:
+            self.failed += 1
+            self.failures.append(outcome.path)
+
+    def line(self) -> str:
+        """The closing line of the CLI, in Chinese and English."""
+        rate = self.done / self.elapsed_s if self.elapsed_s else 0.0
+        return (
+            f"完成 {self.done} 篇，跳过 {self.skipped} 篇，失败 {self.failed} 篇，用时 {self.elapsed_s:.1f} 秒 / "
+            f"done {self.done}, skipped {self.skipped}, failed {self.failed} in {self.elapsed_s:.1f}s "
+            f"({rate:.1f} reports/s)"
+        )
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def iter_input_paths(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """The report files named by `inputs`, lazily and each once.
+
+    A file is taken whatever its suffix (the user named it); a directory is
+    walked recursively for .txt .docx .pdf .html .htm, in sorted order; a glob
+    (`reports/**/*.txt`) is expanded here too, for shells that do not.  A name
+    that matches nothing is yielded as is, so that it becomes an error line
+    rather than silently vanishing.
+    """
+    seen: set[Path] = set()
+
+    def first_time(path: Path) -> bool:
+        key = path.resolve()
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    for raw in inputs:
+        given = Path(raw)
+        if given.is_file():
+            if first_time(given):
+                yield given
+        elif given.is_dir():
+            yield from (p for p in _walk(given) if first_time(p))
+        elif _GLOB_CHARS.search(str(raw)):
+            for match in glob.iglob(str(raw), recursive=True):
+                path = Path(match)
+                if path.is_dir():
+                    yield from (p for p in _walk(path) if first_time(p))
+                elif path.is_file() and first_time(path):
+                    yield path
+        elif first_time(given):
+            yield given
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            if Path(name).suffix.lower() in INPUT_SUFFIXES:
+                yield Path(root) / name
+
+
+# ---------------------------------------------------------------- one report
+
+
+def text_sha256(text: str) -> str:
+    """The hash of an original text, exactly as `source.sha256` computes it."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def load(path: Path, settings: Settings) -> Document:
+    """The original text of a report file (raises InputError), named by its file name."""
+    from .pipeline import load as load_source
+
+    return load_source(path, settings)
+
+
+def context_of(document: Document) -> ReportContext:
+    """The rule-based stages of `pipeline.prepare`, from a document already read.
+
+    Reading first lets a resumed batch skip a done report after ingest alone.
+    """
+    from .facts import extract_facts
+    from .normalize import normalize
+    from .sections import split_sections
+
+    norm = normalize(document.text)
+    nodes = split_sections(norm)
+    return ReportContext(document=document, norm=norm, nodes=nodes, facts=extract_facts(norm, nodes))
+
+
+def summarize_path(path: Path, settings: Settings, skip: frozenset[str] | set[str]) -> Outcome:
+    """One report through the offline pipeline, as an `Outcome`; never raises.
+
+    Every failure becomes an error line here, in the worker: our errors do not
+    survive pickling back to the parent (their constructor wants zh and en).
+    """
+    from .engines.extractive import summarize_extractive
+    from .verification import verify_summary
+
+    name = str(path)
+    started = time.perf_counter()
+    try:
+        document = load(path, settings)
+        sha = text_sha256(document.text)
+        if sha in skip:
+            return Outcome("skipped", name, sha256=sha)
+        ctx = context_of(document)
+        summary = verify_summary(ctx.original, summarize_extractive(ctx, settings))
+        summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
+    except Exception as e:  # one bad file never stops the batch: it becomes an error line
+        return Outcome("failed", name, line=error_line(name, e))
+    return Outcome(
+        "done",
+        name,
+        line=summary_line(summary),
+        sha256=summary.source.sha256,
+        chars=summary.source.chars,
+        indicators=len(summary.indicators),
+    )
+
+
+# ---------------------------------------------------------------- the process pool
+
+_worker_settings: Settings | None = None
+_worker_skip: frozenset[str] = frozenset()
+
+
+def _init_worker(settings: Settings, skip: frozenset[str]) -> None:
+    """Runs once per worker process: keep the settings, load jieba and warm the pipeline."""
+    global _worker_settings, _worker_skip
+    _worker_settings, _worker_skip = settings, skip
+    # Ctrl-C is the parent's to handle: it stops feeding the pool and lets the few reports in flight end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .pipeline import summarize
+
+    summarize(_WARM_UP_TEXT, settings)
+
+
+def _worker_summarize(path: Path) -> Outcome:
+    if _worker_settings is None:
+        raise RuntimeError("worker used before _init_worker")
+    return summarize_path(path, _worker_settings, _worker_skip)
+
+
+def summarize_offline(
+    paths: Iterable[Path],
+    settings: Settings,
+    skip: frozenset[str],
+    jobs: int,
+    *,
+    worker: Callable[[Path], Outcome] = _worker_summarize,
+) -> Iterator[Outcome]:
+    """Outcomes in completion order; `jobs` processes (1: in this process), bounded in flight.
+
+    A worker that dies (a C library crashing on a file, the OOM killer) breaks
+    the pool and every report in flight with it: those are tried again in a
+    fresh pool, one at a time, so that a report that crashes a worker again is
+    known for sure and becomes an error line.  `worker` runs in the worker
+    processes (tests pass their own).
+    """
+    if jobs <= 1:
+        for path in paths:
+            yield summarize_path(path, settings, skip)
+        return
+    path_iter = iter(paths)
+    retry: list[Path] = []
+    suspects: set[Path] = set()  # in flight during one crash already
+    limit = IN_FLIGHT_PER_WORKER * jobs
+    while True:
+        pending: dict[Future[Outcome], Path] = {}
+        lost: list[Path] = []
+        # "spawn": workers start clean, whatever threads the parent runs (tqdm's monitor, a web server).
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(settings, skip),
+        ) as pool:
+            while not lost:
+                while len(pending) < limit and not suspects.intersection(pending.values()):
+                    if retry and pending:
+                        break  # a suspect runs alone, so that a second crash names the culprit
+                    next_path = retry.pop() if retry else next(path_iter, None)
+                    if next_path is None:
+                        break
+                    try:
+                        pending[pool.submit(worker, next_path)] = next_path
+                    except BrokenProcessPool:
+                        lost.append(next_path)
+                        break
+                if not pending:
+                    if not lost:
+                        return
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    path = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(path)
+                    else:
+                        yield outcome
+            lost.extend(pending.values())  # the pool is broken: nothing in flight will finish
+        for path in lost:
+            if path in suspects:  # it crashed a worker while running alone
+                crashed = InputError(
+                    "处理该文件时工作进程两次崩溃",
+                    "a worker process crashed twice on this file",
+                    code="crashed",
+                )
+                yield Outcome("failed", str(path), line=error_line(str(path), crashed))
+            else:
+                suspects.add(path)
+                retry.append(path)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def run_batch(
+    inputs: Iterable[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    resume: bool = False,
+    csv_path: str | os.PathLike[str] | None = None,
+    jobs: int | None = None,
+    progress: bool | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> BatchStats:
+    """Summarize every report named by `inputs` into the JSONL file `output` (see the module docstring).
+
+    `jobs`: worker processes for the offline engine (default: every core).  The
+    LLM engine runs in this process with `settings.concurrency` calls at once.
+    Raises `ConfigError` (bad settings) and `InputError` (OUT cannot be written).
+    """
+    settings = settings or Settings.from_env()
+    inputs = list(inputs)  # walked twice when a progress bar counts them first
+    out = Path(output)
+    started = time.perf_counter()
+    try:
+        done = prepare_output(out, resume=resume)
+    except OSError as e:
+        raise InputError(
+            f"无法写入输出文件：{out}", f"cannot write the output file: {out} ({e.strerror})", code="output"
+        ) from e
+    stats = BatchStats()
+    total = sum(1 for _ in iter_input_paths(inputs)) if progress_enabled(progress) else None
+    paths = iter_input_paths(inputs)
+    if settings.effective_engine == "llm":
+        from .batch_llm import summarize_llm_batch
+
+        outcomes = summarize_llm_batch(paths, settings, frozenset(done))
+    else:
+        workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+        outcomes = summarize_offline(paths, settings, frozenset(done), workers)
+    bar = progress_bar(total, progress_enabled(progress))
+    try:
+        with LineWriter(out) as writer:
+            for outcome in outcomes:
+                if outcome.line is not None:
+                    writer.write(outcome.line)
+                stats.add(outcome)
+                bar.update(1)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+    finally:
+        bar.close()
+    if csv_path is not None:
+        stats.csv_rows = jsonl_to_csv(out, Path(csv_path))
+    stats.elapsed_s = round(time.perf_counter() - started, 3)
+    return stats
+
+
+def run_batch_command(
+    inputs: Iterable[str | os.PathLike[str]],
+    settings: Settings,
+    *,
+    output: str | os.PathLike[str] | None,
+    openai_batch: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    csv_path: str | os.PathLike[str] | None = None,
+    jobs: int | None = None,
+    progress: bool | None = None,
+) -> BatchStats:
+    """What `summarizer batch` does: summarize into OUT, or write OpenAI Batch API requests."""
+    if openai_batch is not None:
+        from .openai_batch import write_batch_requests
+
+        return write_batch_requests(inputs, openai_batch, settings, progress=progress)
+    if output is None:
+        raise InputError(
+            "缺少输出文件：请用 -o OUT.jsonl 指定", "no output file: give one with -o OUT.jsonl", code="usage"
+        )
+    return run_batch(inputs, output, settings, resume=resume, csv_path=csv_path, jobs=jobs, progress=progress)

@@ -1,0 +1,221 @@
+"""The batch's output files: the resumable JSONL, and the CSV of every indicator.
+
+OUT.jsonl holds one line per report: the compact `ReportSummary` JSON, or
+`{"path", "error", "code"}` for a report that failed.  Each line goes out in
+one write and is flushed at once, so a killed run leaves at most one torn line,
+at the end, which `prepare_output` cuts off on resume; the file is fsync'd
+when the batch ends.  The CSV is streamed from the JSONL (one summary in
+memory at a time), so a resumed batch's CSV covers the reports of every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import SummarizerError
+from .schema import ReportSummary
+
+CSV_COLUMNS = [
+    "file",
+    "place",
+    "period",
+    "name",
+    "value",
+    "unit",
+    "kind",
+    "change",
+    "change_unit",
+    "basis",
+    "qualifier",
+    "redacted",
+    "raw",
+    "section_id",
+    "quote",
+]
+# `source.sha256` is the first hash of a summary line (schema_version, then source): found without
+# parsing the ~100 kB line.  `summary_sha` falls back to parsing when the layout differs.
+_SUMMARY_LINE_SHA = re.compile(rb'^\{"schema_version":"[^"]*","source":\{"sha256":"([0-9a-f]{64})"')
+
+
+def summary_sha(line: bytes) -> str | None:
+    """The `source.sha256` of a complete summary line; None for an error line, a torn line or garbage."""
+    if not line.endswith(b"\n"):
+        return None  # the torn tail of a killed run
+    fast = _SUMMARY_LINE_SHA.match(line)
+    if fast is not None:
+        return fast.group(1).decode()
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    source = data.get("source") if isinstance(data, dict) and "error" not in data else None
+    sha = source.get("sha256") if isinstance(source, dict) else None
+    return sha if isinstance(sha, str) else None
+
+
+def error_line(path: str, error: BaseException) -> str:
+    """The JSON line of a report that failed: path, one clear line (zh / en), code."""
+    if isinstance(error, SummarizerError):
+        message, code = str(error), error.code
+    else:  # a bug: still one line, and the batch goes on
+        message = f"内部错误 / internal error: {type(error).__name__}: {error}"
+        code = "internal"
+    message = " ".join(message.split())
+    return json.dumps({"path": path, "error": message, "code": code}, ensure_ascii=False)
+
+
+def summary_line(summary: ReportSummary) -> str:
+    """The compact one-line JSON of a summary (Chinese as is)."""
+    return summary.model_dump_json()
+
+
+# ---------------------------------------------------------------- the output file
+
+
+def prepare_output(output: Path, *, resume: bool) -> set[str]:
+    """Make OUT ready to append to; return the hashes of the reports already in it.
+
+    Without `resume` the file is emptied.  With it, a half-written last line
+    (no newline: the writer was killed mid-line) is cut off, and error lines
+    are dropped so that their reports are tried again.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not resume or not output.exists():
+        output.write_bytes(b"")
+        return set()
+    done: set[str] = set()
+    keep_until = 0  # bytes of good lines at the head of the file
+    dropped = False
+    with output.open("rb") as f:
+        for line in f:
+            if not line.endswith(b"\n"):
+                break  # the torn tail of a killed run
+            sha = summary_sha(line)
+            if sha is None or sha in done:
+                dropped = True  # an error line (retried now), a duplicate or garbage
+            else:
+                done.add(sha)
+            if not dropped:
+                keep_until += len(line)
+    if dropped:
+        _rewrite_keeping_summaries(output)
+    else:
+        with output.open("r+b") as f:
+            f.truncate(keep_until)
+    return done
+
+
+def _rewrite_keeping_summaries(output: Path) -> None:
+    """Rewrite OUT with only its complete, first-seen summary lines (streamed, then an atomic rename)."""
+    temporary = output.with_name(output.name + ".resume-tmp")
+    seen: set[str] = set()
+    with output.open("rb") as source, temporary.open("wb") as target:
+        for line in source:
+            sha = summary_sha(line)
+            if sha is not None and sha not in seen:
+                seen.add(sha)
+                target.write(line)
+        target.flush()
+        os.fsync(target.fileno())
+    os.replace(temporary, output)
+
+
+class LineWriter:
+    """Appends JSON lines to OUT, each flushed at once, the file fsync'd on close."""
+
+    def __init__(self, output: Path) -> None:
+        self._file = output.open("ab")
+
+    def write(self, line: str) -> None:
+        # One write per line: a kill leaves at most one torn line, at the end, which resume cuts off.
+        self._file.write(line.encode("utf-8") + b"\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def __enter__(self) -> LineWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def indicator_csv_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
+    """One CSV row (`CSV_COLUMNS`) per indicator of a summary given as parsed JSON."""
+    source = summary.get("source") or {}
+    place = ((summary.get("meta") or {}).get("place") or {}).get("value")
+    for indicator in summary.get("indicators") or []:
+        change = indicator.get("change") or {}
+        row = {
+            "file": source.get("filename"),
+            "place": place,
+            "period": indicator.get("period"),
+            "name": indicator.get("name"),
+            "value": indicator.get("value"),
+            "unit": indicator.get("unit"),
+            "kind": indicator.get("kind"),
+            "change": change.get("value"),
+            "change_unit": change.get("unit"),
+            "basis": change.get("basis"),
+            "qualifier": indicator.get("qualifier"),
+            "redacted": indicator.get("redacted"),
+            "raw": indicator.get("raw"),
+            "section_id": indicator.get("section_id"),
+            "quote": (indicator.get("evidence") or {}).get("quote"),
+        }
+        yield ["" if row[c] is None else row[c] for c in CSV_COLUMNS]
+
+
+def jsonl_to_csv(jsonl_path: Path, csv_path: Path) -> int:
+    """Write the indicators of every summary in a batch JSONL as one CSV; returns the row count.
+
+    UTF-8 with a BOM so that Excel reads the Chinese; error lines have no indicators and
+    are skipped.  Streams: one summary in memory at a time.
+    """
+    rows = 0
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    with jsonl_path.open("rb") as source, csv_path.open("w", encoding="utf-8-sig", newline="") as target:
+        writer = csv.writer(target, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for line in source:
+            if summary_sha(line) is None:
+                continue
+            for row in indicator_csv_rows(json.loads(line)):
+                writer.writerow(row)
+                rows += 1
+    return rows
+
+
+# ---------------------------------------------------------------- progress
+
+
+def progress_enabled(progress: bool | None) -> bool:
+    """None: a bar only when stderr is a terminal (never in logs, pipes or CI)."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def progress_bar(total: int | None, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=" reports",
+        desc="summarize",
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )

@@ -1,0 +1,451 @@
+"""Batch: inputs, one line per report, error lines, resume after a kill, CSV, the LLM and Batch API paths.
+
+Real parts throughout: real files in tmp_path, the CLI as a subprocess (killed
+for real), the scripted OpenAI-compatible server for the LLM path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.batch import (
+    Outcome,
+    iter_input_paths,
+    run_batch,
+    summarize_offline,
+    summarize_path,
+    text_sha256,
+)
+from summarizer.batch_output import CSV_COLUMNS, jsonl_to_csv, summary_sha
+from summarizer.config import Settings
+from summarizer.ingest import read_document
+from summarizer.openai_batch import collect_batch_results, manifest_path, write_batch_requests
+from summarizer.schema import ReportSummary
+from tests.conftest import ROOT, SEED_PATHS, assert_spans_match
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, fake_llm, json_answer
+
+__all__ = ["fake_llm"]  # the fixture, imported for pytest
+
+OFFLINE = Settings(engine="extractive", cache=None)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def varied(text: str, n: int) -> str:
+    """The n-th variant of a report: digits shifted by n, and from n = 10 on its lines after the first rotated.
+
+    Every variant has a different text (so a different sha256) and the shape of a real report.
+    """
+    shifted = re.sub(r"[0-9]", lambda m: str((int(m.group(0)) + n) % 10), text)
+    head, *body = shifted.split("\n")
+    turn = (n // 10) % max(1, len(body))
+    return "\n".join([head, *body[turn:], *body[:turn]])
+
+
+def make_reports(directory: Path, count: int) -> list[Path]:
+    """`count` report files made from the seeds, each with different figures."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        seed = SEED_PATHS[i % len(SEED_PATHS)]
+        path = directory / f"r{i:03d}_{seed.stem[:3]}.txt"
+        path.write_text(varied(seed.read_text(encoding="utf-8"), i // len(SEED_PATHS)), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def input_hashes(paths: list[Path]) -> set[str]:
+    return {text_sha256(read_document(p).text) for p in paths}
+
+
+def run_cli(*args: str, **popen: Any) -> subprocess.Popen[bytes]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    environ["SUMMARIZER_CACHE"] = "off"
+    return subprocess.Popen(
+        [sys.executable, "-m", "summarizer", *args],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """reports/a.txt, reports/sub/b.HTM, reports/sub/c.md (not a report suffix), reports/d.pdf."""
+    root = tmp_path / "reports"
+    (root / "sub").mkdir(parents=True)
+    for name in ("a.txt", "sub/b.HTM", "sub/c.md", "d.pdf"):
+        (root / name).write_text("x", encoding="utf-8")
+    return root
+
+
+INPUT_CASES = [
+    ("directory_recursive", ["{root}"], ["a.txt", "d.pdf", "sub/b.HTM"]),
+    ("glob_recursive", ["{root}/**/*.txt"], ["a.txt"]),
+    ("glob_matching_a_directory", ["{root}/su*"], ["sub/b.HTM"]),
+    ("named_file_any_suffix", ["{root}/sub/c.md"], ["sub/c.md"]),
+    ("duplicates_once", ["{root}/a.txt", "{root}", "{root}/*.txt"], ["a.txt", "d.pdf", "sub/b.HTM"]),
+    ("missing_kept_for_an_error_line", ["{root}/missing.txt"], ["missing.txt"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"), [c[1:] for c in INPUT_CASES], ids=[c[0] for c in INPUT_CASES]
+)
+def test_inputs_are_files_directories_and_globs(tree: Path, inputs: list[str], expected: list[str]) -> None:
+    found = [p.relative_to(tree).as_posix() for p in iter_input_paths(i.format(root=tree) for i in inputs)]
+    assert found == expected
+
+
+# ---------------------------------------------------------------- one line per report
+
+
+@pytest.fixture
+def batch_dir(tmp_path: Path) -> Path:
+    """Three reports with an empty file and a PNG named .txt in the middle."""
+    directory = tmp_path / "in"
+    reports = make_reports(directory, 3)
+    (directory / "r001_empty.txt").write_bytes(b"  \n")
+    (directory / "r001_png.txt").write_bytes(PNG)
+    assert len(reports) == 3
+    return directory
+
+
+def test_bad_files_become_error_lines_and_the_rest_is_done(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    stats = run_batch([batch_dir], out, OFFLINE, jobs=1, progress=False)
+    lines = read_lines(out)
+    errors = {Path(line["path"]).name: line for line in lines if "error" in line}
+    summaries = [ReportSummary.model_validate(line) for line in lines if "error" not in line]
+    assert (stats.done, stats.failed) == (3, 2)
+    assert set(errors) == {"r001_empty.txt", "r001_png.txt"}
+    assert {e["code"] for e in errors.values()} == {"empty", "binary"}
+    assert all(" / " in e["error"] and "\n" not in e["error"] for e in errors.values()), "one line, zh / en"
+    assert {s.source.sha256 for s in summaries} == input_hashes(sorted(batch_dir.glob("r*_00?.txt")))
+    for summary in summaries:
+        assert summary.engine.name == "extractive"
+        assert assert_spans_match(summary.source.text, summary.all_spans()) > 0
+
+
+def test_a_line_is_what_summarize_gives(tmp_path: Path) -> None:
+    from summarizer.pipeline import summarize
+
+    (report,) = make_reports(tmp_path / "in", 1)
+    run_batch([report], tmp_path / "out.jsonl", OFFLINE, jobs=1, progress=False)
+    (line,) = read_lines(tmp_path / "out.jsonl")
+    alone = json.loads(summarize(report, OFFLINE).model_dump_json())
+    line["engine"]["elapsed_s"] = alone["engine"]["elapsed_s"] = 0
+    assert line == alone
+
+
+def test_lines_are_compact_utf8_json(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run_batch([batch_dir / "r000_000.txt"], out, OFFLINE, jobs=1, progress=False)
+    raw = out.read_bytes()
+    assert raw.count(b"\n") == 1 and raw.endswith(b"\n")
+    text = raw.decode("utf-8")
+    assert "\\u" not in text[:2000] and re.search(r"[\u4e00-\u9fff]", text), "Chinese as is"
+
+
+def test_csv_has_one_row_per_indicator(batch_dir: Path, tmp_path: Path) -> None:
+    out, table = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    stats = run_batch([batch_dir], out, OFFLINE, csv_path=table, jobs=1, progress=False)
+    assert table.read_bytes().startswith(b"\xef\xbb\xbf"), "a BOM, so that Excel reads the Chinese"
+    with table.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    summaries = [line for line in read_lines(out) if "error" not in line]
+    total = sum(len(s["indicators"]) for s in summaries)
+    assert rows[0] == CSV_COLUMNS
+    assert len(rows) - 1 == total == stats.csv_rows == stats.indicators > 0
+    by_column = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
+    assert {r["file"] for r in by_column} == {s["source"]["filename"] for s in summaries}
+    first = summaries[0]["indicators"][0]
+    assert by_column[0]["quote"] == first["evidence"]["quote"] and by_column[0]["raw"] == first["raw"]
+    # The same function turns an existing JSONL into the same CSV.
+    again = tmp_path / "again.csv"
+    assert jsonl_to_csv(out, again) == total and again.read_bytes() == table.read_bytes()
+
+
+def crash_on_a_named_file(path: Path) -> Outcome:
+    """A worker function that dies like a C library crash on files named "*crash*"."""
+    if "crash" in path.name:
+        os._exit(70)
+    return summarize_path(path, OFFLINE, frozenset())
+
+
+def test_a_worker_crash_fails_only_its_own_report(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 4)
+    crashing = tmp_path / "in" / "r001_crash.txt"
+    crashing.write_text(SEED_PATHS[0].read_text(encoding="utf-8"), encoding="utf-8")
+    paths = [*reports[:2], crashing, *reports[2:]]
+    outcomes = list(summarize_offline(paths, OFFLINE, frozenset(), 2, worker=crash_on_a_named_file))
+    assert sorted(o.path for o in outcomes) == sorted(map(str, paths)), "every report exactly once"
+    (failed,) = [o for o in outcomes if o.status == "failed"]
+    assert failed.path == str(crashing) and failed.line is not None
+    assert json.loads(failed.line)["code"] == "crashed"
+
+
+SHA = "a" * 64
+LINE_CASES = [
+    ("our_layout", b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","chars":1}}\n', SHA),
+    ("other_key_order", b'{"source": {"chars": 1, "sha256": "' + SHA.encode() + b'"}, "x": 1}\n', SHA),
+    ("error_line", b'{"path": "a.txt", "error": "x / x", "code": "empty"}\n', None),
+    ("torn_tail", b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","cha', None),
+    ("garbage", b"not json\n", None),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), [c[1:] for c in LINE_CASES], ids=[c[0] for c in LINE_CASES])
+def test_summary_sha_of_a_line(line: bytes, expected: str | None) -> None:
+    assert summary_sha(line) == expected
+
+
+# ---------------------------------------------------------------- resume
+
+
+def test_resume_after_a_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 60)
+    out = tmp_path / "out.jsonl"
+    args = ("batch", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--quiet")
+    first = run_cli(*args, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and first.poll() is None:
+            if out.exists() and out.read_bytes().count(b"\n") >= 2:
+                break
+            time.sleep(0.02)
+        os.killpg(first.pid, signal.SIGKILL)  # the CLI and its workers, mid-batch
+    finally:
+        first.wait(timeout=30)
+    written_before = out.read_bytes().count(b"\n")
+    assert 2 <= written_before < len(reports), "killed mid-batch"
+
+    second = run_cli(*args, "--resume")
+    _, stderr = second.communicate(timeout=300)
+    assert second.returncode == 0, stderr.decode()
+    lines = read_lines(out)
+    hashes = [line["source"]["sha256"] for line in lines]
+    assert len(hashes) == len(set(hashes)), "no report twice"
+    assert set(hashes) == input_hashes(reports), "no report lost"
+    assert f"跳过 {written_before} 篇" in stderr.decode(), "the done reports were skipped, not redone"
+
+
+def test_resume_cuts_a_torn_line_and_retries_errors(tmp_path: Path) -> None:
+    directory = tmp_path / "in"
+    reports = make_reports(directory, 2)
+    broken = directory / "r002_later.txt"
+    broken.write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    assert run_batch([directory], out, OFFLINE, jobs=1, progress=False).failed == 1
+    with out.open("ab") as f:
+        f.write(b'{"schema_version":"1.0","source":{"sha256":"ab')  # a kill in the middle of a line
+    broken.write_text(varied(SEED_PATHS[2].read_text(encoding="utf-8"), 7), encoding="utf-8")
+
+    stats = run_batch([directory], out, OFFLINE, resume=True, jobs=1, progress=False)
+    lines = read_lines(out)  # every line parses: the torn one is gone
+    assert (stats.skipped, stats.done, stats.failed) == (2, 1, 0)
+    assert not any("error" in line for line in lines), "the error line was dropped and its report retried"
+    assert {line["source"]["sha256"] for line in lines} == input_hashes([*reports, broken])
+
+
+# ---------------------------------------------------------------- progress bar
+
+
+def test_progress_bar_only_on_a_terminal_or_when_asked(batch_dir: Path, tmp_path: Path, capsys: Any) -> None:
+    run_batch([batch_dir / "r000_000.txt"], tmp_path / "a.jsonl", OFFLINE, jobs=1)  # stderr is no tty here
+    assert "reports" not in capsys.readouterr().err
+    run_batch([batch_dir / "r000_000.txt"], tmp_path / "b.jsonl", OFFLINE, jobs=1, progress=True)
+    bar = capsys.readouterr().err
+    assert "1/1" in bar and "reports" in bar and "100%" in bar
+
+
+def test_cli_batch_writes_no_bar_into_a_pipe(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    done = run_cli("batch", str(batch_dir / "r00*.txt"), "-o", str(out), "--jobs", "1")
+    _, stderr = done.communicate(timeout=120)
+    assert done.returncode == 1, "a report failed: exit 1, the rest done"
+    text = stderr.decode()
+    assert "\r" not in text and "it/s" not in text and "reports/s" in text, "only the closing line"
+    names = {
+        Path(line["path"]).name if "path" in line else line["source"]["filename"] for line in read_lines(out)
+    }
+    assert names == {"r000_000.txt", "r001_001.txt", "r002_002.txt", "r001_empty.txt", "r001_png.txt"}
+
+
+# ---------------------------------------------------------------- the LLM engine in a batch
+
+
+def material(request: dict[str, Any]) -> str:
+    user = request["messages"][1]["content"]
+    found = re.search(r"<<<REPORT\n(.*)\nREPORT>>>", user, re.S)
+    text = found.group(1) if found else user
+    return max((line.strip() for line in text.splitlines() if not line.startswith(("【", "["))), key=len)
+
+
+def cooperative(request: dict[str, Any]) -> dict[str, Any]:
+    """What a model that follows the prompt answers: a sentence citing a verbatim line of the material."""
+    quote = material(request)[:18]
+    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
+    if "【目录】" in request["messages"][1]["content"]:
+        meta = dict.fromkeys(
+            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
+        )
+        return {
+            "meta": meta,
+            "overview": [sentence] * 3,
+            "achievements": [sentence],
+            "problems": [],
+            "plans": [],
+        }
+    return {"sentences": [sentence], "keywords": [quote[:2]]}
+
+
+def test_llm_batch_shares_one_call_limit_and_the_cache(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 3)
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def slow_model(request: dict[str, Any]) -> FakeResponse:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.2)  # long enough for the calls of several reports to overlap
+        with lock:
+            in_flight[0] -= 1
+        return FakeResponse(body=json_answer(cooperative(request)))
+
+    fake_llm.script(handler=slow_model)
+    settings = Settings(
+        engine="llm",
+        base_url=fake_llm.base_url,
+        model=FAKE_MODEL,
+        api_key="sk-test",
+        json_mode="json_schema",
+        concurrency=3,
+        cache=str(tmp_path / "cache.sqlite3"),
+    )
+    stats = run_batch(reports, tmp_path / "out.jsonl", settings, progress=False)
+    calls = len(fake_llm.chat_requests)
+    lines = read_lines(tmp_path / "out.jsonl")
+    assert stats.done == 3 and calls >= 6, "three reports, a reduce and sections each"
+    assert peak[0] == 3, "calls of several reports ran at once, never more than the limit"
+    assert sum(line["engine"]["calls"] for line in lines) == calls, "calls counted per report"
+    assert all(line["engine"]["name"] == "llm" and not line["engine"]["fallbacks"] for line in lines)
+
+    run_batch(reports, tmp_path / "again.jsonl", settings, progress=False)
+    assert len(fake_llm.chat_requests) == calls, "the second run is answered by the cache"
+
+
+# ---------------------------------------------------------------- the OpenAI Batch API
+
+
+def provider_results(requests: Path, failing: set[str]) -> list[dict[str, Any]]:
+    """What the Batch API hands back: a cooperative answer per request, an HTTP 500 for `failing` ids."""
+    results = []
+    for n, line in enumerate(requests.read_text(encoding="utf-8").splitlines()):
+        request = json.loads(line)
+        cid = request["custom_id"]
+        if cid in failing:
+            body: dict[str, Any] = {"error": {"message": "server overloaded", "type": "server_error"}}
+            response = {"status_code": 500, "request_id": f"req_{n}", "body": body}
+        else:
+            response = {
+                "status_code": 200,
+                "request_id": f"req_{n}",
+                "body": json_answer(cooperative(request["body"])),
+            }
+        results.append({"id": f"batch_req_{n}", "custom_id": cid, "response": response, "error": None})
+    return results
+
+
+def test_openai_batch_requests_and_results_round_trip(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 2)
+    (tmp_path / "in" / "r002_empty.txt").write_bytes(b"")
+    requests = tmp_path / "requests.jsonl"
+    settings = Settings(engine="llm", model="gpt-test", cache=str(tmp_path / "cache.sqlite3"))
+    written = write_batch_requests([tmp_path / "in"], requests, settings, progress=False)
+    assert (written.done, written.failed) == (2, 1)
+
+    lines = [json.loads(line) for line in requests.read_text(encoding="utf-8").splitlines()]
+    manifest = [json.loads(line) for line in manifest_path(requests).read_text(encoding="utf-8").splitlines()]
+    header, entries = manifest[0], manifest[1:]
+    assert header["model"] == "gpt-test" and header["json_mode"] == "json_schema"
+    assert {tuple(sorted(line)) for line in lines} == {("body", "custom_id", "method", "url")}
+    assert {(line["method"], line["url"], line["body"]["model"]) for line in lines} == {
+        ("POST", "/v1/chat/completions", "gpt-test")
+    }
+    assert all(line["body"]["response_format"]["type"] == "json_schema" for line in lines)
+    ids = [line["custom_id"] for line in lines]
+    assert len(ids) == len(set(ids)) and all(len(i) <= 64 for i in ids)
+    good = [e for e in entries if "error" not in e]
+    assert sorted(i for e in good for i in e["custom_ids"]) == sorted(ids), "the manifest lists every request"
+    assert {e["sha256"] for e in good} == input_hashes(reports)
+    reduce_ids = [i for i in ids if "-reduce-" in i]
+    assert len(reduce_ids) == 2, "one reduce per report"
+
+    # The second report's first section request failed at the provider.
+    failed_report = good[1]
+    failing = {next(i for i in failed_report["custom_ids"] if "-section-" in i)}
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in provider_results(requests, failing)),
+        encoding="utf-8",
+    )
+    out, table = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    collected = collect_batch_results(
+        requests, [results], out, Settings(cache=None), csv_path=table, progress=False
+    )
+    assert (collected.done, collected.failed) == (2, 1)
+
+    by_sha = {line["source"]["sha256"]: line for line in read_lines(out) if "source" in line}
+    whole, partial = by_sha[good[0]["sha256"]], by_sha[failed_report["sha256"]]
+    for line in (whole, partial):
+        summary = ReportSummary.model_validate(line)
+        assert summary.engine.name == "llm" and summary.engine.model == "gpt-test"
+        assert summary.verification.claims > 0, "verified like an online run"
+        assert assert_spans_match(summary.source.text, summary.all_spans()) > 0
+    assert whole["engine"]["fallbacks"] == [] and whole["engine"]["calls"] == len(good[0]["custom_ids"])
+    assert partial["engine"]["fallbacks"] and "reduce" not in partial["engine"]["fallbacks"]
+    assert any(w["code"] == "llm_fallback" for w in partial["source"]["warnings"])
+    assert any(line.get("code") == "empty" for line in read_lines(out)), (
+        "the unreadable report is an error line"
+    )
+    assert collected.csv_rows == sum(len(line["indicators"]) for line in by_sha.values())
+
+
+def test_cli_openai_batch_then_collect(tmp_path: Path) -> None:
+    make_reports(tmp_path / "in", 1)
+    requests = tmp_path / "requests.jsonl"
+    written = run_cli("batch", str(tmp_path / "in"), "--openai-batch", str(requests), "--model", "gpt-test")
+    _, stderr = written.communicate(timeout=120)
+    assert written.returncode == 0, stderr.decode()
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in provider_results(requests, set())),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    collected = run_cli("batch-collect", str(requests), str(results), "-o", str(out))
+    _, stderr = collected.communicate(timeout=120)
+    assert collected.returncode == 0, stderr.decode()
+    (line,) = read_lines(out)
+    assert line["engine"]["name"] == "llm" and line["engine"]["fallbacks"] == []
