@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest test-live test-browser golden bench clean
+.PHONY: run test lint typecheck pytest test-live test-browser golden bench audit faults clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/batch.py --reports 500
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/llm_batch.py
+
+audit: $(STAMP)
+	bash scripts/audit.sh
+
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

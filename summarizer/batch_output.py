@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SummarizerError
+from .render import csv_cell
 from .schema import ReportSummary
 
 CSV_COLUMNS = [
@@ -194,7 +195,7 @@ def jsonl_to_csv(jsonl_path: Path, csv_path: Path) -> int:
             if summary_sha(line) is None:
                 continue
             for row in indicator_csv_rows(json.loads(line)):
-                writer.writerow(row)
+                writer.writerow([csv_cell(cell) for cell in row])
                 rows += 1
     return rows
 

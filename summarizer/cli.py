@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(
-            EXIT_USAGE, f"错误：命令行参数有误（{message}）/ Error: bad usage ({message}); see --help\n"
+            EXIT_USAGE, f"错误：命令行参数有误（{message}） / Error: bad usage ({message}); see --help\n"
         )
 
 

@@ -73,6 +73,21 @@ _HTML_PAGE = re.compile(
 )
 _HTML_BLOCKS = re.compile(r"<(?:p|div|br|table|li|h[1-6])[\s/>]", re.IGNORECASE)
 _BLANK = " \t\r\n\f\v\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
+# Control characters carry no text either: normalization drops them.
+_BLANK_OR_CONTROL = _BLANK + "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
+# Half of a UTF-16 surrogate pair alone: it cannot be written as UTF-8, so JSON output would fail.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# UTF-8 read as Latin-1 / Windows-1252 ("æ\x94¿åº\x9c" for "政府"): a lead byte's letter followed by
+# a continuation byte's C1 control or cp1252 punctuation.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_CJK = re.compile("[\u4e00-\u9fff]")
+_MOJIBAKE_MIN_PAIRS = 10
+_UTF16_MIN_NULS = 4
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")
+_MOJIBAKE_SNIFF_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -127,20 +142,40 @@ def _read_file(path: Path) -> bytes:
 
 
 def _check_text(text: str, settings: Settings) -> None:
-    if not text.strip(_BLANK):
+    if not text.strip(_BLANK_OR_CONTROL):
         raise InputError("输入为空（没有文字）", "the input is empty (no text)", code="empty")
     if len(text) > settings.max_chars:
         raise InputError(
-            f"文本过长：{len(text)} 字，上限 {settings.max_chars} 字",
-            f"text too long: {len(text)} characters, the limit is {settings.max_chars}",
+            f"文本过长：{len(text)} 字，上限 {settings.max_chars} 字（可用 SUMMARIZER_MAX_CHARS 调整）",
+            f"text too long: {len(text)} characters, the limit is {settings.max_chars} (SUMMARIZER_MAX_CHARS)",
             code="too_long",
+        )
+    head = text[:_MOJIBAKE_SNIFF_CHARS]
+    pairs = len(_MOJIBAKE.findall(head))
+    if pairs >= _MOJIBAKE_MIN_PAIRS and pairs > len(_CJK.findall(head)):
+        # Summarizing garbled text would only produce garbled claims: say how to get the real text.
+        raise InputError(
+            "文本是乱码（UTF-8 文字被按 Latin-1/Windows-1252 读取），请用 UTF-8 重新打开或复制原文",
+            "the text is garbled (UTF-8 read as Latin-1/Windows-1252); reopen or copy the original as UTF-8",
+            code="mojibake",
         )
 
 
 def _from_str(text: str, filename: str | None) -> Document:
+    warnings: list[SourceWarning] = []
+    if _LONE_SURROGATE.search(text):
+        # One U+FFFD for one surrogate keeps every offset of the text as given.
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+        warnings.append(
+            SourceWarning(
+                code="invalid_chars",
+                message="文本含无效字符（孤立的代理项），已替换为 � / invalid characters (lone surrogates) replaced by �",
+            )
+        )
     if _looks_like_html(text, filename):
-        return _html_document(text, filename, "html")
-    return Document(text=text, filename=filename, encoding="text")
+        document = _html_document(text, filename, "html")
+        return Document(document.text, filename, "html", warnings + document.warnings)
+    return Document(text=text, filename=filename, encoding="text", warnings=warnings)
 
 
 def _extension(filename: str | None) -> str:
@@ -170,8 +205,9 @@ def _from_bytes(data: bytes, filename: str | None, settings: Settings) -> Docume
         # Decoding cannot shrink text below a quarter of its bytes (UTF-32): refuse huge text early.
         if len(data) > settings.max_chars * 4:
             raise InputError(
-                f"文件过大：{len(data)} 字节，文字上限 {settings.max_chars} 字",
-                f"file too large: {len(data)} bytes, the text limit is {settings.max_chars} characters",
+                f"文件过大：{len(data)} 字节，文字上限 {settings.max_chars} 字（可用 SUMMARIZER_MAX_CHARS 调整）",
+                f"file too large: {len(data)} bytes, the text limit is {settings.max_chars} characters "
+                "(SUMMARIZER_MAX_CHARS)",
                 code="too_long",
             )
     if kind != "text" and extension not in ("", f".{kind}"):
@@ -194,6 +230,13 @@ def _from_bytes(data: bytes, filename: str | None, settings: Settings) -> Docume
         text, file_warnings = read_docx(data)
         return Document(text, filename, "docx", warnings + file_warnings)
     text, encoding, decode_warnings = decode_text(data)
+    if extension in (".docx", ".pdf"):
+        decode_warnings.append(
+            SourceWarning(
+                code="extension_mismatch",
+                message=f"文件扩展名为 {extension}，内容实为纯文本 / the file is named {extension} but is plain text",
+            )
+        )
     if _looks_like_html(text, filename):
         document = _html_document(text, filename, "html")
         return Document(document.text, filename, "html", decode_warnings + document.warnings)
@@ -214,7 +257,7 @@ def _reject_binary(data: bytes, extension: str) -> None:
         if data.startswith(magic):
             zh, en = what.split(" / ")
             raise InputError(f"不是文本文件，而是{zh}", f"not a text file but {en}", code="binary")
-    if any(data.startswith(bom) for bom, _, _ in _BOMS):
+    if any(data.startswith(bom) for bom, _, _ in _BOMS) or _utf16_without_bom(data):
         return
     sample = data[:_SNIFF_BYTES]
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
@@ -244,6 +287,13 @@ def decode_text(data: bytes) -> tuple[str, str, list[SourceWarning]]:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        warning = SourceWarning(
+            code="encoding_guessed",
+            message=f"文本编码由程序推断为 {utf16.upper()}（无 BOM） / text encoding guessed as {utf16.upper()} (no BOM)",
+        )
+        return data.decode(utf16), "utf-16", [warning]
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
@@ -264,6 +314,30 @@ def decode_text(data: bytes) -> tuple[str, str, list[SourceWarning]]:
         message=f"文本编码由程序推断为 {name.upper()} / text encoding guessed as {name.upper()}",
     )
     return text, name, [warning]
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 saved without a BOM, else None.
+
+    ASCII characters (digits, line breaks) put a NUL byte on one side of each
+    pair; Chinese characters rarely do (一 U+4E00 does, on the other side).
+    """
+    sample = data[:_SNIFF_BYTES]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    low_nuls, high_nuls = sample[1::2].count(0), sample[0::2].count(0)
+    if low_nuls >= _UTF16_MIN_NULS and low_nuls >= 4 * high_nuls:
+        codec = "utf-16-le"
+    elif high_nuls >= _UTF16_MIN_NULS and high_nuls >= 4 * low_nuls:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    # Binary data can decode too: real text has no control characters besides line breaks and tabs.
+    return None if _CONTROL_CHARS.search(text, 0, _SNIFF_BYTES) else codec
 
 
 def _html_document(markup: str, filename: str | None, encoding: str) -> Document:

@@ -121,10 +121,26 @@ def error_code(body: object) -> str | None:
     return None if code is None else str(code)
 
 
+_MIN_SECRET_PIECE = 12
+
+
+def _mask_secret(message: str, secret: str | None) -> str:
+    """The secret masked, and any long piece of it too (a server may quote it without its "sk-")."""
+    if not secret:
+        return message
+    message = message.replace(secret, "***")
+    shortest = min(_MIN_SECRET_PIECE, len(secret))
+    for length in range(len(secret) - 1, shortest - 1, -1):
+        for start in range(len(secret) - length + 1):
+            piece = secret[start : start + length]
+            if piece in message:
+                message = message.replace(piece, "***")
+    return message
+
+
 def redact(message: str, secret: str | None) -> str:
     """`message` made safe to show: the key and key-like strings masked, one line, at most 200 characters."""
-    if secret:
-        message = message.replace(secret, "***")
+    message = _mask_secret(message, secret)
     message = _KEYLIKE.sub(lambda m: f"{m.group(1) or ''}***", message)
     message = " ".join(message.split())
     return message[:_MAX_MESSAGE] + ("…" if len(message) > _MAX_MESSAGE else "")

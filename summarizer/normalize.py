@@ -176,6 +176,56 @@ def _flags(clean: CleanText) -> list[SourceWarning]:
     ]
 
 
+# ------------------------------------------------------------ the text as a whole
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile("[A-Za-z]")
+_SAMPLE_CHARS = 20_000  # counting on a sample keeps a million-character text cheap
+_MIN_HAN_SHARE = 0.2  # of the letters (Han and Latin): below it the text is not a Chinese report
+_LONG_LINE = re.compile(r"^[^\n]{40,}", re.M)
+_REPEAT_PROBE = 60  # characters of the first long line looked for again further on
+_MIN_REPEAT = 200  # a repeat this long is the text pasted twice, not a set phrase
+
+
+def _whole_text_flags(clean: CleanText) -> list[SourceWarning]:
+    """Warnings about the text as a whole: not Chinese, or (part of it) pasted twice."""
+    text = clean.text
+    out: list[SourceWarning] = []
+    sample = text[:_SAMPLE_CHARS]
+    han, latin = len(_HAN.findall(sample)), len(_LATIN.findall(sample))
+    if latin and han < _MIN_HAN_SHARE * (han + latin):
+        out.append(
+            SourceWarning(
+                code="not_chinese",
+                message="文本几乎不含中文，摘要可能没有意义 / the text is hardly Chinese; the summary may be meaningless",
+            )
+        )
+    first_long = _LONG_LINE.search(text)
+    if first_long:
+        probe = first_long.group()[:_REPEAT_PROBE]
+        again = text.find(probe, first_long.end())
+        if again >= 0:
+            length = _common_length(text, first_long.start(), again)
+            if length >= _MIN_REPEAT:
+                out.append(
+                    _warning(
+                        clean.original,
+                        "duplicate_text",
+                        f"同一段文字出现两次（{length} 字），可能重复粘贴 / the same {length} characters occur twice; pasted twice?",
+                        *clean.to_original(again, again + length),
+                    )
+                )
+    return out
+
+
+def _common_length(text: str, a: int, b: int) -> int:
+    """How many characters from `a` equal those from `b` (a < b), compared block by block."""
+    n, limit = 0, len(text) - b
+    for step in (4096, 256, 16, 1):
+        while n + step <= limit and text[a + n : a + n + step] == text[b + n : b + n + step]:
+            n += step
+    return n
+
+
 def _number_start(text: str, start: int) -> int | None:
     """Start of the number a token belongs to (back over digits and a point), or None inside a word."""
     while start > 0 and (text[start - 1] in "0123456789."):
@@ -197,6 +247,7 @@ def normalize(text: str) -> Normalized:
     warnings = [w for w in warnings if w.span is not None and not _inside(w.span, removals)]
     warnings.extend(_warning(text, r.code, REMOVAL_MESSAGES[r.code], r.start, r.end) for r in removals)
     warnings.extend(_flags(clean))
+    warnings.extend(_whole_text_flags(clean))
     warnings.sort(key=lambda w: (w.span.start, w.span.end) if w.span else (0, 0))
     return Normalized(original=text, clean=clean, removals=removals, warnings=warnings)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -268,13 +269,24 @@ def indicator_rows(summary: ReportSummary) -> list[dict[str, Any]]:
     return [_indicator_row(i) for i in summary.indicators]
 
 
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?%?$")
+
+
+def csv_cell(value: object) -> object:
+    """A cell that a spreadsheet shows as text, never runs as a formula ("=cmd|…", "@SUM(…)")."""
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def indicators_csv(summary: ReportSummary) -> str:
     """The indicators as CSV, starting with a UTF-8 BOM so that Excel reads the Chinese."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=INDICATOR_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in indicator_rows(summary):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else csv_cell(v) for k, v in row.items()})
     return "\ufeff" + buffer.getvalue()
 
 
