@@ -322,15 +322,12 @@ def test_llm_engine_shows_sections_done_of_total(fake_llm: FakeLLM, history_file
         assert history.entries()[0].engine == "llm"
 
 
-@pytest.mark.xfail(
-    reason="engines/llm.py lets an ExceptionGroup (TaskGroup) escape instead of the ConfigError inside it",
-    strict=False,
-)
 def test_llm_endpoint_refusing_the_key_names_the_cause(fake_llm: FakeLLM, history_file: Path) -> None:
     fake_llm.script(handler=error(401, "Incorrect API key provided"))
     at = start_app()
     at.selectbox(key="engine").select("llm")
     at.text_input(key="base_url").input(fake_llm.base_url)
+    at.text_input(key="model").input("fake-model")
     at.text_input(key="api_key").input(SECRET_KEY)
     at = summarize_in_app(at, read_seed("001"))
     (shown,) = at.error

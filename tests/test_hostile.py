@@ -183,18 +183,6 @@ def test_an_obeying_model_never_yields_a_supported_payload(
     assert not any(PASSWORD in (f.value if f else "") for f in summary.meta.__dict__.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engines/llm.py keeps sentences that still fail their checks after two re-asks (flagged "
-    "unsupported) instead of dropping them or falling back to the extractive engine",
-)
-def test_an_obeying_model_leaves_no_payload_in_the_output(fake_llm: FakeLLM, tmp_path: Path) -> None:
-    text = inject("plain")
-    fake_llm.script(handler=fake_model(OBEYED))
-    summary = summarize(text, llm_settings(fake_llm, tmp_path))
-    assert PASSWORD not in text_outside_quotes(summary)
-
-
 # ---------------------------------------------------------------- spam inside sentences
 
 SPAM_CASES = {

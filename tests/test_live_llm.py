@@ -1,0 +1,66 @@
+"""Live: the LLM engine against a real local model (`make test-live` runs scripts/live_llm.sh).
+
+The script starts a llama.cpp server with a small Qwen model on 127.0.0.1 and
+sets OPENAI_BASE_URL / SUMMARIZER_MODEL for this run.  A small model gets much
+wrong; what must hold whatever it says: a valid ReportSummary, every span
+quoting the original, and every section either summarized by the model or
+marked as a fallback with a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from summarizer.config import Settings
+from summarizer.pipeline import summarize
+from summarizer.schema import ReportSummary
+from tests.conftest import assert_spans_match, read_seed
+
+# Read at import: the autouse fixture of conftest clears OPENAI_* before each test.
+LIVE_ENV = dict(os.environ)
+
+pytestmark = pytest.mark.live
+
+
+@pytest.mark.skipif(not LIVE_ENV.get("OPENAI_BASE_URL"), reason="no live endpoint (run scripts/live_llm.sh)")
+def test_a_seed_summarized_by_a_real_local_model() -> None:
+    text = read_seed("001")
+    # llama.cpp serves one request at a time and a small CPU model writes ~15 tokens/s: few, large
+    # chunks and a short answer budget keep the run to minutes (a truncated answer gets twice as much).
+    settings = Settings.from_env(
+        LIVE_ENV,
+        engine="llm",
+        concurrency=1,
+        timeout=600.0,
+        cache=None,
+        chunk_tokens=4000,
+        max_output_tokens=500,
+    )
+    started = time.perf_counter()
+    summary = summarize(text, settings)
+    elapsed = time.perf_counter() - started
+
+    ReportSummary.model_validate_json(summary.to_json())
+    assert_spans_match(text, summary.all_spans())
+    engine = summary.engine
+    assert engine.name == "llm" and engine.calls > 0
+    assert engine.json_mode in ("json_schema", "json_object", "tools")
+    section_ids = {s.id for s in summary.sections}
+    assert set(engine.fallbacks) <= section_ids | {"reduce"}
+    warned = [w for w in summary.source.warnings if w.code == "llm_fallback"]
+    assert len(warned) == len(engine.fallbacks)
+    model_sections = [s for s in summary.sections if s.id not in engine.fallbacks and s.summary]
+    assert model_sections or engine.fallbacks, "every section is either the model's or a marked fallback"
+    v = summary.verification
+    print(
+        f"\nlive: model={engine.model} mode={engine.json_mode} calls={engine.calls} "
+        f"prompt_tokens={engine.prompt_tokens} completion_tokens={engine.completion_tokens} "
+        f"elapsed={elapsed:.1f}s fallbacks={engine.fallbacks} "
+        f"claims={v.claims} supported={v.supported} partial={v.partial} unsupported={v.unsupported} "
+        f"numbers_unsupported={v.numbers_unsupported}"
+    )
+    for claim in summary.overview + [c for s in model_sections for c in s.summary][:6]:
+        print(f"  [{claim.support}] {claim.text}")
