@@ -20,7 +20,6 @@ decoded anyway (in the worker), so resuming costs one ingest per done report.
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import re
 import signal
@@ -43,9 +42,10 @@ from .batch_output import (
     summary_line,
 )
 from .config import Settings
-from .engines.base import ReportContext
 from .errors import InputError
-from .ingest import Document
+from .ingest import Document, text_sha256
+from .pipeline import prepare_document, summarize_context
+from .schema import ReportSummary
 
 INPUT_SUFFIXES = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
 # In-flight reports per worker: enough to keep every core busy while the parent writes, few
@@ -70,6 +70,17 @@ class Outcome:
     sha256: str | None = None
     chars: int = 0
     indicators: int = 0
+
+    @classmethod
+    def done(cls, path: str, summary: ReportSummary) -> Outcome:
+        return cls(
+            "done",
+            path,
+            line=summary_line(summary),
+            sha256=summary.source.sha256,
+            chars=summary.source.chars,
+            indicators=len(summary.indicators),
+        )
 
 
 @dataclass
@@ -158,30 +169,11 @@ def _walk(directory: Path) -> Iterator[Path]:
 # ---------------------------------------------------------------- one report
 
 
-def text_sha256(text: str) -> str:
-    """The hash of an original text, exactly as `source.sha256` computes it."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def load(path: Path, settings: Settings) -> Document:
     """The original text of a report file (raises InputError), named by its file name."""
     from .pipeline import load as load_source
 
     return load_source(path, settings)
-
-
-def context_of(document: Document) -> ReportContext:
-    """The rule-based stages of `pipeline.prepare`, from a document already read.
-
-    Reading first lets a resumed batch skip a done report after ingest alone.
-    """
-    from .facts import extract_facts
-    from .normalize import normalize
-    from .sections import split_sections
-
-    norm = normalize(document.text)
-    nodes = split_sections(norm)
-    return ReportContext(document=document, norm=norm, nodes=nodes, facts=extract_facts(norm, nodes))
 
 
 def summarize_path(path: Path, settings: Settings, skip: frozenset[str] | set[str]) -> Outcome:
@@ -190,9 +182,6 @@ def summarize_path(path: Path, settings: Settings, skip: frozenset[str] | set[st
     Every failure becomes an error line here, in the worker: our errors do not
     survive pickling back to the parent (their constructor wants zh and en).
     """
-    from .engines.extractive import summarize_extractive
-    from .verification import verify_summary
-
     name = str(path)
     started = time.perf_counter()
     try:
@@ -200,19 +189,10 @@ def summarize_path(path: Path, settings: Settings, skip: frozenset[str] | set[st
         sha = text_sha256(document.text)
         if sha in skip:
             return Outcome("skipped", name, sha256=sha)
-        ctx = context_of(document)
-        summary = verify_summary(ctx.original, summarize_extractive(ctx, settings))
-        summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
+        summary = summarize_context(prepare_document(document), settings, started=started)
     except Exception as e:  # one bad file never stops the batch: it becomes an error line
         return Outcome("failed", name, line=error_line(name, e))
-    return Outcome(
-        "done",
-        name,
-        line=summary_line(summary),
-        sha256=summary.source.sha256,
-        chars=summary.source.chars,
-        indicators=len(summary.indicators),
-    )
+    return Outcome.done(name, summary)
 
 
 # ---------------------------------------------------------------- the process pool

@@ -21,14 +21,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from .batch import Outcome, context_of, load, text_sha256
-from .batch_output import error_line, summary_line
+from .batch import Outcome, load, text_sha256
+from .batch_output import error_line
 from .cache import Cache
 from .config import Settings
 from .engines.base import ReportContext
 from .engines.llm import _LLMRun
 from .errors import ConfigError
 from .llm_client import LLMClient
+from .pipeline import prepare_document
 from .schema import ReportSummary
 
 # Reports in flight per call slot: a report makes several calls, some of them waiting on others.
@@ -61,7 +62,7 @@ async def summarize_llm_one(
         sha = text_sha256(document.text)
         if sha in skip:
             return Outcome("skipped", name, sha256=sha)
-        ctx = context_of(document)
+        ctx = prepare_document(document)
         # A client per report keeps `engine.calls` and tokens per report; the cache and the
         # limit are shared, and the endpoint's JSON mode, once learned, is read from the cache.
         client = LLMClient(settings, cache=cache)
@@ -75,14 +76,7 @@ async def summarize_llm_one(
         raise  # a missing model or a rejected key fails every report: stop the batch
     except Exception as e:  # one bad report never stops the batch
         return Outcome("failed", name, line=error_line(name, e))
-    return Outcome(
-        "done",
-        name,
-        line=summary_line(summary),
-        sha256=summary.source.sha256,
-        chars=summary.source.chars,
-        indicators=len(summary.indicators),
-    )
+    return Outcome.done(name, summary)
 
 
 def summarize_llm_batch(paths: Iterable[Path], settings: Settings, skip: frozenset[str]) -> Iterator[Outcome]:

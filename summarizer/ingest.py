@@ -16,6 +16,7 @@ English and a `code`; no library exception escapes.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import re
@@ -88,6 +89,11 @@ _MOJIBAKE_MIN_PAIRS = 10
 _UTF16_MIN_NULS = 4
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")
 _MOJIBAKE_SNIFF_CHARS = 20_000
+
+
+def text_sha256(text: str) -> str:
+    """The hash of an original text: `source.sha256`, and the key a batch resumes by."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .batch import BatchStats, Outcome, context_of, iter_input_paths, load, text_sha256
+from .batch import BatchStats, Outcome, iter_input_paths, load, text_sha256
 from .batch_llm import run_engine
 from .batch_output import (
     LineWriter,
@@ -42,13 +42,13 @@ from .batch_output import (
     prepare_output,
     progress_bar,
     progress_enabled,
-    summary_line,
 )
 from .cache import Cache
 from .config import Settings
 from .errors import ConfigError, InputError, LLMBadOutput, LLMRefused, LLMTruncated
 from .llm_client import LLMReply, LLMUsage
 from .llm_modes import Mode, build_request, parse_json_object
+from .pipeline import prepare_document
 
 CHAT_URL = "/v1/chat/completions"
 MANIFEST_VERSION = 1
@@ -102,7 +102,7 @@ class _RecordingClient:
 def _record_calls(path: Path, settings: Settings, cache: Cache) -> tuple[str, str | None, list[RecordedCall]]:
     """(sha256, filename, calls) of one report: every call not already answered in the cache."""
     document = load(path, settings)
-    ctx = context_of(document)
+    ctx = prepare_document(document)
     recorder = _RecordingClient()
 
     async def record() -> None:
@@ -350,7 +350,7 @@ def _collect_one(
                 "the file changed since its batch requests were written; run batch --openai-batch again",
                 code="changed",
             )
-        ctx = context_of(document)
+        ctx = prepare_document(document)
         replay = _ReplayClient(
             results, sha, settings.json_mode if settings.json_mode != "auto" else "json_schema"
         )
@@ -365,14 +365,7 @@ def _collect_one(
         raise
     except Exception as e:
         return Outcome("failed", name, line=error_line(name, e))
-    return Outcome(
-        "done",
-        name,
-        line=summary_line(summary),
-        sha256=summary.source.sha256,
-        chars=summary.source.chars,
-        indicators=len(summary.indicators),
-    )
+    return Outcome.done(name, summary)
 
 
 def collect_batch_results(

@@ -69,9 +69,14 @@ def prepare(
 ) -> ReportContext:
     """The rule-based stages: original text, clean copy, section tree, grounded facts."""
     settings = settings or Settings.from_env()
-    report = _Progress(progress)
     document = load(source, settings, filename=filename)
-    report("ingest")
+    _Progress(progress)("ingest")
+    return prepare_document(document, progress=progress)
+
+
+def prepare_document(document: Document, *, progress: ProgressCallback | None = None) -> ReportContext:
+    """The rule-based stages after ingest (a batch reads first, to skip reports already done)."""
+    report = _Progress(progress)
     norm = normalize(document.text)
     report("normalize")
     nodes = split_sections(norm)
@@ -89,11 +94,23 @@ def summarize(
     progress: ProgressCallback | None = None,
 ) -> ReportSummary:
     """Summarize a report (text, bytes or path) and verify every claim against it."""
-    from .verification import verify_summary
-
     settings = settings or Settings.from_env()
     started = time.perf_counter()
     ctx = prepare(source, settings, filename=filename, progress=progress)
+    return summarize_context(ctx, settings, progress=progress, started=started)
+
+
+def summarize_context(
+    ctx: ReportContext,
+    settings: Settings,
+    *,
+    progress: ProgressCallback | None = None,
+    started: float | None = None,
+) -> ReportSummary:
+    """The engine `settings` choose, then the verifier, on a prepared report."""
+    from .verification import verify_summary
+
+    started = time.perf_counter() if started is None else started
     if settings.effective_engine == "llm":
         from .engines.llm import summarize_llm
 

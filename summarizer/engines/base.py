@@ -7,13 +7,12 @@ engine start from exactly the same grounded material.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..facts import Facts
-from ..ingest import Document
+from ..ingest import Document, text_sha256
 from ..normalize import Normalized
 from ..schema import Section, Source, SourceWarning, Span
 from ..sections import SectionNode
@@ -40,7 +39,7 @@ def build_source(ctx: ReportContext, extra_warnings: list[SourceWarning] | None 
     warnings.sort(key=lambda w: (w.span.start if w.span else -1, w.code))
     original = ctx.original
     return Source(
-        sha256=hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest(),
+        sha256=text_sha256(original),
         chars=len(original),
         filename=ctx.document.filename,
         encoding=ctx.document.encoding,
