@@ -13,7 +13,6 @@ What is shown of a result lives in `app_views.py`.  Run with `make run`
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import streamlit as st
 from app_views import show_attention, show_claims, show_source, show_summary, show_verification
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
 from summarizer import verify as verify_report
-from summarizer.history import History, history_path
+from summarizer.history import History
 from summarizer.llm_presets import PRESETS
 
 SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -42,6 +41,11 @@ log = logging.getLogger("summarizer.app")
 
 
 # ---------------------------------------------------------------- state and settings
+
+
+def history_file() -> str:
+    """The history database: `SUMMARIZER_HISTORY`, else next to the cache (config.Settings reads it)."""
+    return Settings.from_env().history or ""
 
 
 @st.cache_resource
@@ -185,7 +189,7 @@ def run_summarize() -> None:
         )
     show_new_summary(summary)
     try:
-        open_history(str(history_path(os.environ))).add(summary)
+        open_history(history_file()).add(summary)
     except SummarizerError as err:
         st.warning(err.line)
 
@@ -197,7 +201,7 @@ def show_new_summary(summary: ReportSummary) -> None:
 
 def reopen(entry_id: int) -> None:
     try:
-        summary = open_history(str(history_path(os.environ))).get(entry_id)
+        summary = open_history(history_file()).get(entry_id)
     except SummarizerError as err:
         st.session_state.input_error = err.line
         return
@@ -210,7 +214,7 @@ def history_sidebar() -> None:
     with st.sidebar:
         st.header("历史 History")
         try:
-            entries = open_history(str(history_path(os.environ))).entries(limit=30)
+            entries = open_history(history_file()).entries(limit=30)
         except SummarizerError as err:
             st.caption(err.line)
             return

@@ -23,9 +23,12 @@ JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
 DEFAULT_MAX_CHARS = 1_000_000
 
 
+def _cache_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "summarizer"
+
+
 def default_cache_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "summarizer" / "cache.sqlite3"
+    return _cache_dir(os.environ) / "cache.sqlite3"
 
 
 class Settings(BaseModel):
@@ -41,6 +44,7 @@ class Settings(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=64)
     timeout: float = Field(default=60.0, gt=0)
     cache: str | None = None  # path of the SQLite cache; None = no cache
+    history: str | None = None  # path of the app's SQLite history of summaries
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1)
     max_output_tokens: int = Field(default=1500, ge=64)
     chunk_tokens: int = Field(default=1800, ge=200)
@@ -76,9 +80,13 @@ class Settings(BaseModel):
         for field, var in mapping.items():
             if env.get(var):
                 values[field] = env[var]
+        history = env.get("SUMMARIZER_HISTORY", "").strip()
+        values["history"] = (
+            str(Path(history).expanduser()) if history else str(_cache_dir(env) / "history.sqlite3")
+        )
         cache = env.get("SUMMARIZER_CACHE")
         if cache is None:
-            values["cache"] = str(default_cache_path())
+            values["cache"] = str(_cache_dir(env) / "cache.sqlite3")
         elif cache.strip().lower() not in ("", "off", "none", "0"):
             values["cache"] = cache
         values.update({k: v for k, v in overrides.items() if v is not None})

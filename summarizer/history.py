@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,6 @@ from pydantic import ValidationError
 
 from .errors import ConfigError, InputError
 from .schema import ReportSummary
-
-HISTORY_ENV = "SUMMARIZER_HISTORY"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS summaries (
@@ -43,15 +40,6 @@ CREATE TABLE IF NOT EXISTS summaries (
     UNIQUE (sha256, engine, model)
 )
 """
-
-
-def history_path(env: Mapping[str, str]) -> Path:
-    """Where the history lives: `$SUMMARIZER_HISTORY`, else next to the cache in ~/.cache/summarizer."""
-    configured = env.get(HISTORY_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "summarizer" / "history.sqlite3"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.config import Settings
 from summarizer.errors import ConfigError, InputError
-from summarizer.history import History, history_path
+from summarizer.history import History
 from tests.conftest import assert_spans_match
 from tests.test_render import SAMPLE_TEXT, make_summary
 
@@ -113,4 +114,4 @@ def test_history_is_shared_safely_between_threads(tmp_path: Path) -> None:
     ],
 )
 def test_history_path(env: dict[str, str], expected: Path) -> None:
-    assert history_path(env) == expected
+    assert Settings.from_env(env).history == str(expected)
