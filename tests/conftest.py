@@ -83,6 +83,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SUMMARIZER_CACHE", str(tmp_path / "cache.sqlite3"))
+    monkeypatch.setenv("SUMMARIZER_HISTORY", str(tmp_path / "history.sqlite3"))
 
 
 @pytest.fixture(params=[p.name for p in SEED_PATHS], ids=[p.name[:3] for p in SEED_PATHS])
