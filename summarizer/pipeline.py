@@ -34,14 +34,14 @@ _FILE_SUFFIXES = (".txt", ".text", ".md", ".docx", ".pdf", ".html", ".htm")
 
 
 def _looks_like_path(value: str) -> bool:
+    """A one-line str naming a report file ("reports/2023.docx") is a path; anything else is text.
+
+    Only names with a report suffix count, so pasted text such as "/etc/passwd"
+    is never read from disk.  Pass a `Path` to read any other file.
+    """
     if "\n" in value or "\r" in value or len(value) > 1024:
         return False
-    if value.lower().endswith(_FILE_SUFFIXES):
-        return True
-    try:
-        return Path(value).is_file()
-    except (OSError, ValueError):  # a one-line paste is no file name: too long, NUL inside…
-        return False
+    return value.strip().lower().endswith(_FILE_SUFFIXES)
 
 
 def load(source: Source, settings: Settings, *, filename: str | None = None) -> Document:

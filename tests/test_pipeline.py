@@ -276,3 +276,21 @@ def test_text_path_and_bytes_give_the_same_summary() -> None:
     from_bytes = summarize(path.read_bytes(), settings, filename=path.name)
     assert from_path.source.sha256 == from_text.source.sha256 == from_bytes.source.sha256
     assert [i.raw for i in from_path.indicators] == [i.raw for i in from_text.indicators]
+
+
+@pytest.mark.parametrize(
+    ("value", "is_path"),
+    [
+        ("reports/2023年政府工作报告.docx", True),
+        ("report.TXT", True),
+        ("/etc/passwd", False),
+        ("一、2023年工作回顾", False),
+        ("x" * 2000 + ".txt", False),
+        ("a.txt\nb", False),
+    ],
+    ids=["docx", "upper-suffix", "system-file", "one-line-text", "too-long", "two-lines"],
+)
+def test_which_strings_are_paths(value: str, is_path: bool) -> None:
+    from summarizer.pipeline import _looks_like_path
+
+    assert _looks_like_path(value) is is_path
