@@ -4,8 +4,8 @@ Rules only, each value with its evidence span.  Unknown is `None`, never a
 guess: a redacted place ("XX镇") or year ("20xx年") gives no value.
 
 Worked examples (clean text -> value):
-    "——2024年3月30日在岑阳镇第十八届人民代表大会第六次会议上"
-        date -> "2024-03-30", meeting -> "岑阳镇第十八届人民代表大会第六次会议", place -> "岑阳镇"
+    "——2024年3月30日在青石镇第十八届人民代表大会第六次会议上"
+        date -> "2024-03-30", meeting -> "青石镇第十八届人民代表大会第六次会议", place -> "青石镇"
     "镇党委副书记、镇长 刘 晗"                   speaker -> "镇党委副书记、镇长 刘 晗"
     "一、2023年工作回顾" / "二、2024年工作安排"    review_period -> "2023", plan_period -> "2024"
     "一、过去五年工作回顾"                         review_period -> "过去五年"
@@ -111,7 +111,7 @@ def _place_level(place: str) -> str | None:
 
 
 def _clean_place(raw: str) -> str | None:
-    """The place name at the end of a phrase such as "在巴中市恩阳区双胜镇" (None if redacted)."""
+    """The place name at the end of a phrase such as "在平安市清河区青石镇" (None if redacted)."""
     raw = re.sub(r"^.*?(?:在|于|—|-)", "", raw)
     if not raw or _REDACTED.search(raw) or not _PLACE_SUFFIX.search(raw):
         return None
@@ -184,10 +184,10 @@ def extract_meta(norm: Normalized, nodes: list[SectionNode]) -> Meta:
 
 
 def _frequent_place(norm: Normalized) -> MetaField | None:
-    """The township named most often ("涌山镇" ×8), if one clearly is the report's own.
+    """The township named most often ("青石镇" ×8), if one clearly is the report's own.
 
-    Each 镇/乡 is counted under its two- and three-character names ("涌山镇",
-    "为涌山镇"); the real name is the one counted most, and must stand out.
+    Each 镇/乡 is counted under its two- and three-character names ("青石镇",
+    "为青石镇"); the real name is the one counted most, and must stand out.
     """
     text = norm.clean.text
     counts: Counter[str] = Counter()
