@@ -6,7 +6,7 @@ guess: a redacted place ("XX镇") or year ("20xx年") gives no value.
 Worked examples (clean text -> value):
     "——2024年3月30日在青石镇第十八届人民代表大会第六次会议上"
         date -> "2024-03-30", meeting -> "青石镇第十八届人民代表大会第六次会议", place -> "青石镇"
-    "镇党委副书记、镇长 刘 晗"                   speaker -> "镇党委副书记、镇长 刘 晗"
+    "镇党委副书记、镇长 王 五"                   speaker -> "镇党委副书记、镇长 王 五"
     "一、2023年工作回顾" / "二、2024年工作安排"    review_period -> "2023", plan_period -> "2024"
     "一、过去五年工作回顾"                         review_period -> "过去五年"
 """

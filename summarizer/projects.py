@@ -1,11 +1,11 @@
 """Named projects of a report, with their investment and status.
 
-Reports name their projects by what they build ("金铜废旧锂电池循环回收利用项目",
-"形源坞水库", "铺前卫生院") and say around the name how much goes in and how far
+Reports name their projects by what they build ("青石废旧锂电池循环回收利用项目",
+"青溪水库", "清河卫生院") and say around the name how much goes in and how far
 it got::
 
-    "成功引进总投资11亿元的金铜废旧锂电池循环回收利用项目,该项目正在实施…"
-      -> name 金铜废旧锂电池循环回收利用项目, investment 11亿元, status 在建
+    "成功引进总投资11亿元的青石废旧锂电池循环回收利用项目,该项目正在实施…"
+      -> name 青石废旧锂电池循环回收利用项目, investment 11亿元, status 在建
 
 A name is the run of text that ends in a project word (项目, 工程, 水库, 园区,
 卫生院…), cut back to what follows the last 的/等/为 and stripped of leading
@@ -14,7 +14,7 @@ verbs (建成, 成功引进…).  Generic mentions ("该项目", "…等项目45
 report states an investment or a status for it.  The status is the first cue
 within 30 characters after the name in its sentence (and before the next
 project of another clause), else a completion cue before it in its clause
-("建成总投资…的形源坞水库"); "推进XX项目建设" alone is an aim, not a status.
+("建成总投资…的青溪水库"); "推进XX项目建设" alone is an aim, not a status.
 "完成" counts only where the project is done ("顺利完成,"), not a step of it
 ("已完成征地开工").  Investments are figures right
 after 投资/投入; a masked one (XX万元) keeps value None.
@@ -38,7 +38,7 @@ _PROJECT_WORD = re.compile(_PROJECT_WORDS)
 _ENDS_WITH_PROJECT_WORD = re.compile(rf"(?:{_PROJECT_WORDS})$")
 # Names joined by 和/及/与/、 each ending in a project word are separate projects.
 _JOINERS = re.compile(r"[和及与、]")
-# The name is what follows the last of these: "总投资11亿元的金铜…项目", "孔家大桥等项目".
+# The name is what follows the last of these: "总投资11亿元的青石…项目", "长河大桥等项目".
 _CUT_AFTER = re.compile(
     r".*(?:的|等|为|对|把|将|让|、|启动|协调|推动|推进|加快|实施|开展|完成了?|做好|抓好|申报|争取|围绕|依托|通过|作为|成为|成立|发挥|是)"
 )
@@ -249,7 +249,7 @@ def _draft(
 def _investment_before(
     text: str, clause_start: int, name_start: int, figure_at: dict[int, Figure]
 ) -> Figure | None:
-    """The investment written just before the name: "总投资11亿元的金铜…项目"."""
+    """The investment written just before the name: "总投资11亿元的青石…项目"."""
     gap_end = name_start - 1 if text[name_start - 1 : name_start] == "的" else name_start
     figure = figure_at.get(gap_end)
     if figure is None or figure.start < clause_start:
@@ -280,7 +280,7 @@ def _status(
     after = next(_cues(text, name_end, min(window_end, name_end + _STATUS_REACH)), None)
     if after is not None:
         return _STATUS_CUES[after.group()], after.start(), after.end()
-    # Before the name only completion counts ("建成总投资…的形源坞水库"): "推进XX项目建设" is an aim.
+    # Before the name only completion counts ("建成总投资…的青溪水库"): "推进XX项目建设" is an aim.
     cues_before = [c for c in _cues(text, clause_start, name_start) if _STATUS_CUES[c.group()] in _DONE]
     if cues_before:
         before = cues_before[-1]

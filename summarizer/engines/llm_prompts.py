@@ -100,7 +100,7 @@ def indicator_line(prompt_id: str, indicator: Indicator, *, with_period: bool = 
 
 
 def project_line(prompt_id: str, project: Project) -> str:
-    """One project as the model sees it: `[p3] 形源坞水库 投资4000余万元 已完工`."""
+    """One project as the model sees it: `[p3] 青溪水库 投资4000余万元 已完工`."""
     parts = [f"[{prompt_id}]", project.name]
     if project.investment is not None:
         parts.append(f"投资{project.investment.raw}")
