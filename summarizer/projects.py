@@ -50,7 +50,7 @@ _GENERIC_START = (
     "该", "此", "这", "各", "其", "本", "上述", "相关", "重点", "重大", "优质", "省重点", "市重点", "县重点",
     "一批", "部分", "全部", "所有", "多个", "新", "好", "大型",
 )  # fmt: skip
-# A facility word followed by these is a place, not a project: "铺前中心小学周边等地块".
+# A facility word followed by these is a place, not a project: "清河中心小学周边等地块".
 _PLACE_AFTER = ("周边", "附近", "旁", "一带", "片区")
 _PHASE = re.compile(r"[一二三四五六七八九十0-9]+期")
 _CLAUSE_STOPS = "，,；;。！？!?：:\n"
