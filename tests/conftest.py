@@ -15,6 +15,9 @@ import pytest
 
 from summarizer.schema import Span
 
+# The scripted OpenAI-compatible server (`fake_llm` fixture) is available to every test module.
+pytest_plugins = ("tests.fake_openai",)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEEDS_DIR = FIXTURES / "seeds"

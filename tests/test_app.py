@@ -21,10 +21,8 @@ from summarizer import summarize
 from summarizer.history import History
 from summarizer.schema import ReportSummary
 from tests.conftest import ROOT, assert_spans_match, read_seed
-from tests.fake_openai import FakeLLM, error, fake_llm
+from tests.fake_openai import FakeLLM, error
 from tests.test_llm_engine import model as cooperative_model
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120  # the first run loads jieba and the dictionaries; no test asserts on time

@@ -34,9 +34,7 @@ from summarizer.ingest import read_document
 from summarizer.openai_batch import collect_batch_results, manifest_path, write_batch_requests
 from summarizer.schema import ReportSummary
 from tests.conftest import ROOT, SEED_PATHS, assert_spans_match
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, fake_llm, json_answer
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer
 
 OFFLINE = Settings(engine="extractive", cache=None)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

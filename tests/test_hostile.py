@@ -24,9 +24,7 @@ from summarizer.engines.llm_prompts import load_prompt
 from summarizer.render import claims_html, indicators_csv, source_html, to_markdown
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, fake_llm, json_answer
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer
 
 REPORT = """政府工作报告
 ——2024年1月12日在青石镇第十八届人民代表大会第四次会议上

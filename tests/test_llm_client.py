@@ -37,14 +37,10 @@ from tests.fake_openai import (
     FakeResponse,
     content_answer,
     error,
-    fake_llm,
     json_answer,
     tool_call_answer,
 )
 from tests.llm_session import ANSWER, MESSAGES, SCHEMA, SECRET, ask, ask_once, settings_for, with_client
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
-
 
 # ---------------------------------------------------------------- happy paths, one per mode
 

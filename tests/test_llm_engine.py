@@ -46,12 +46,9 @@ from tests.fake_openai import (
     FakeResponse,
     content_answer,
     error,
-    fake_llm,
     json_answer,
     tool_call_answer,
 )
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 

@@ -27,14 +27,10 @@ from tests.fake_openai import (
     FakeResponse,
     content_answer,
     error,
-    fake_llm,
     json_answer,
     tool_call_answer,
 )
 from tests.llm_session import ANSWER, FAST, ask, ask_once, with_client
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
-
 
 # ---------------------------------------------------------------- network retries
 

@@ -25,9 +25,7 @@ from streamlit.testing.v1 import AppTest
 from summarizer import Settings, SummarizerError, summarize
 from summarizer.history import History
 from tests.conftest import ROOT
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, error, fake_llm, json_answer
-
-__all__ = ["fake_llm"]  # the fixture, imported for pytest
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, error, json_answer
 
 SECRET = "sk-test-LEAKCHECK-5f1e9a7c3b2d4e6f8a0b"
 # Pieces a leak could show even when the whole key is not there: the key without its prefix, its tail.
