@@ -144,38 +144,21 @@ def show_indicators(summary: ReportSummary) -> None:
         frame = frame[frame["kind"].isin(kinds)]
     if redacted_only:
         frame = frame[frame["redacted"]]
-    st.dataframe(
-        frame,
-        hide_index=True,
-        column_order=[
-            "name",
-            "raw",
-            "value",
-            "unit",
-            "change",
-            "change_basis",
-            "period",
-            "kind",
-            "qualifier",
-            "redacted",
-            "section_id",
-            "quote",
-        ],
-        column_config={
-            "name": "指标",
-            "raw": "原文数值",
-            "value": st.column_config.NumberColumn("数值"),
-            "unit": "单位",
-            "change": "变化",
-            "change_basis": "基准",
-            "period": "时期",
-            "kind": "类型",
-            "qualifier": "限定",
-            "redacted": st.column_config.CheckboxColumn("隐去"),
-            "section_id": "章节",
-            "quote": "原文",
-        },
-    )
+    columns = {  # shown in this order
+        "name": "指标",
+        "raw": "原文数值",
+        "value": st.column_config.NumberColumn("数值"),
+        "unit": "单位",
+        "change": "变化",
+        "change_basis": "基准",
+        "period": "时期",
+        "kind": "类型",
+        "qualifier": "限定",
+        "redacted": st.column_config.CheckboxColumn("隐去"),
+        "section_id": "章节",
+        "quote": "原文",
+    }
+    st.dataframe(frame, hide_index=True, column_order=list(columns), column_config=columns)
 
 
 def section_heading(section: Section) -> str:
