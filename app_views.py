@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -144,7 +145,7 @@ def show_indicators(summary: ReportSummary) -> None:
         frame = frame[frame["kind"].isin(kinds)]
     if redacted_only:
         frame = frame[frame["redacted"]]
-    columns = {  # shown in this order
+    columns: dict[str, Any] = {  # shown in this order
         "name": "指标",
         "raw": "原文数值",
         "value": st.column_config.NumberColumn("数值"),
