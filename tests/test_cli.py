@@ -85,3 +85,46 @@ def test_schema_command() -> None:
     out = run("schema")
     assert out.returncode == 0
     assert "ReportSummary" in json.loads(out.stdout)["title"]
+
+
+def test_verify_our_own_json_exits_0(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    assert run("summarize", str(SEED), "-o", str(summary)).returncode == 0
+    out = run("verify", str(SEED), str(summary))
+    assert out.returncode == 0, out.stdout.decode()[:500]
+    result = json.loads(out.stdout)
+    assert result["verification"]["claims"] > 10
+    assert result["verification"]["supported"] == result["verification"]["claims"]
+
+
+FREE_TEXT = "# 摘要\n- 2023年全镇财政总收入5.2亿元，同比增长23.4%。\n- 地区生产总值83.98万元。\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_verify_free_text_with_a_wrong_figure_exits_1(tmp_path: Path, fmt: str) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text(FREE_TEXT, encoding="utf-8")
+    out = run("verify", str(SEED), str(summary), "--format", fmt)
+    assert out.returncode == 1, out.stderr.decode()
+    text = out.stdout.decode("utf-8")
+    if fmt == "json":
+        result = json.loads(text)
+        assert (result["verification"]["supported"], result["verification"]["unsupported"]) == (1, 1)
+    else:
+        assert "unsupported" in text and "83.98万元" in text
+
+
+def test_verify_reads_the_summary_from_stdin() -> None:
+    out = run("verify", str(SEED), "-", stdin="2023年全镇财政总收入5.2亿元。".encode())
+    assert out.returncode == 0, out.stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["verify", "no/such/report.txt", "x.md"], ["verify", str(SEED), "no/such/summary.md"]],
+    ids=["missing-report", "missing-summary"],
+)
+def test_verify_bad_input_exits_2(args: list[str]) -> None:
+    out = run(*args)
+    assert out.returncode == 2
+    assert len(out.stderr.decode().strip().splitlines()) == 1
