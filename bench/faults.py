@@ -42,6 +42,7 @@ from tests.fake_openai import (  # noqa: E402
     FakeLLM,
     FakeResponse,
     content_answer,
+    cooperative_answer,
     error,
     json_answer,
 )
@@ -84,25 +85,7 @@ class RetryCounter(logging.Handler):
 
 
 def good_answer(request: dict[str, Any]) -> dict[str, Any]:
-    user = request["messages"][1]["content"]
-    material = user.split("<<<REPORT\n", 1)[-1].split("\nREPORT>>>", 1)[0]
-    lines = [ln.strip() for ln in material.splitlines() if ln.strip() and ln[0] not in "【["]
-    quote = max(lines, key=len)[:18] if lines else ""
-    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
-    if "【目录】" in user:
-        meta = dict.fromkeys(
-            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-        )
-        return json_answer(
-            {
-                "meta": meta,
-                "overview": [sentence] * 3,
-                "achievements": [sentence],
-                "problems": [],
-                "plans": [],
-            }
-        )
-    return json_answer({"sentences": [sentence], "keywords": [quote[:2]]})
+    return json_answer(cooperative_answer(request))
 
 
 class FaultyModel:

@@ -38,7 +38,7 @@ from summarizer.engines.llm import REDUCE_SCHEMA, SECTION_SCHEMA  # noqa: E402
 from summarizer.engines.llm_prompts import load_prompt  # noqa: E402
 from summarizer.pipeline import prepare  # noqa: E402
 from summarizer.sections import chunk_sections, count_tokens  # noqa: E402
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer  # noqa: E402
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer  # noqa: E402
 
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
 
@@ -63,25 +63,9 @@ def request_tokens(request: dict[str, Any]) -> int:
     return count_tokens(text) + count_tokens(extra)
 
 
-def cooperative_answer(request: dict[str, Any]) -> dict[str, Any]:
-    user = request["messages"][1]["content"]
-    material = user.split("<<<REPORT\n", 1)[-1].split("\nREPORT>>>", 1)[0]
-    lines = [line.strip() for line in material.splitlines() if not line.startswith(("【", "["))]
-    quote = max(lines, key=len)[:18]
-    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
-    if "【目录】" in user:
-        meta = dict.fromkeys(
-            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-        )
-        data: dict[str, Any] = {
-            "meta": meta,
-            "overview": [sentence] * 3,
-            "achievements": [sentence] * 3,
-            "problems": [sentence] * 2,
-            "plans": [sentence] * 3,
-        }
-    else:
-        data = {"sentences": [sentence] * 3, "keywords": [quote[:2]]}
+def answer_with_usage(request: dict[str, Any]) -> dict[str, Any]:
+    """The cooperative answer, with the token counts a real server would report."""
+    data = cooperative_answer(request, sentences=3)
     answer = json.dumps(data, ensure_ascii=False)
     return json_answer(data, prompt_tokens=request_tokens(request), completion_tokens=count_tokens(answer))
 
@@ -108,7 +92,7 @@ def bench_seed(path: Path, fake: FakeLLM, latency: float, concurrency: int) -> d
     )
     ctx = prepare(text, settings)
     chunks = chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens)
-    fake.script(handler=lambda request: FakeResponse(body=cooperative_answer(request), delay=latency))
+    fake.script(handler=lambda request: FakeResponse(body=answer_with_usage(request), delay=latency))
     TimedClient.durations = []
     started = time.perf_counter()
     summary = llm_engine.summarize_llm(ctx, settings)

@@ -28,30 +28,15 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.batch import run_batch  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer  # noqa: E402
+from tests.fake_openai import (  # noqa: E402
+    FAKE_MODEL,
+    FakeLLM,
+    FakeResponse,
+    cooperative_answer,
+    json_answer,
+)
 
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
-
-
-def cooperative(request: dict[str, Any]) -> dict[str, Any]:
-    """A model that follows the prompt: each sentence cites a verbatim line of the material."""
-    user = request["messages"][1]["content"]
-    found = re.search(r"<<<REPORT\n(.*)\nREPORT>>>", user, re.S)
-    material = found.group(1) if found else user
-    quote = max((ln.strip() for ln in material.splitlines() if not ln.startswith(("【", "["))), key=len)[:18]
-    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
-    if "【目录】" in user:
-        meta = dict.fromkeys(
-            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-        )
-        return {
-            "meta": meta,
-            "overview": [sentence] * 3,
-            "achievements": [sentence],
-            "problems": [],
-            "plans": [],
-        }
-    return {"sentences": [sentence], "keywords": [quote[:2]]}
 
 
 def shift_digits(text: str, shift: int) -> str:
@@ -87,7 +72,7 @@ def main() -> None:
         time.sleep(args.latency)
         with lock:
             in_flight[0] -= 1
-        return FakeResponse(body=json_answer(cooperative(request)))
+        return FakeResponse(body=json_answer(cooperative_answer(request)))
 
     fake = FakeLLM().start()
     fake.script(handler=model)

@@ -292,3 +292,43 @@ def fake_llm() -> Iterator[FakeLLM]:
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- a model that follows the prompt
+
+REDUCE_MARKER = "【目录】"  # only the reduce prompt's material carries the report's table of contents
+META_FIELDS = ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
+SUMMARY_SENTENCE = "本部分概述了这一时期的主要工作与安排。"
+
+
+def report_material(request: dict[str, Any]) -> str:
+    """The report material of a request: what stands between the <<<REPORT delimiters."""
+    user = str(request["messages"][1]["content"])
+    if "<<<REPORT\n" not in user:
+        return user
+    return user.split("<<<REPORT\n", 1)[1].split("\nREPORT>>>", 1)[0]
+
+
+def a_quote(material: str, length: int = 18) -> str:
+    """A verbatim quote of the material: the start of its longest line (headers left out)."""
+    lines = [line.strip() for line in material.splitlines() if line.strip() and line.strip()[0] not in "【["]
+    return max(lines, key=len)[:length] if lines else ""
+
+
+def cooperative_answer(request: dict[str, Any], *, sentences: int = 1) -> dict[str, Any]:
+    """The data a model that follows the prompt returns: sentences citing a verbatim quote.
+
+    Section calls get `sentences` sentences and a keyword; the reduce call (recognised by its
+    table of contents) gets an overview of three, `sentences` achievements and null meta.
+    """
+    quote = a_quote(report_material(request))
+    sentence = {"text": SUMMARY_SENTENCE, "quotes": [quote], "fact_ids": []}
+    if REDUCE_MARKER in str(request["messages"][1]["content"]):
+        return {
+            "meta": dict.fromkeys(META_FIELDS),
+            "overview": [sentence] * 3,
+            "achievements": [sentence] * sentences,
+            "problems": [sentence] * (sentences - 1),
+            "plans": [sentence] * (sentences - 1),
+        }
+    return {"sentences": [sentence] * sentences, "keywords": [quote[:2]]}

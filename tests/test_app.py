@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from summarizer import summarize
 from summarizer.history import History
 from summarizer.schema import ReportSummary
+from tests.app_pages import every_text_in_page
 from tests.conftest import ROOT, assert_spans_match, read_seed
 from tests.fake_openai import FakeLLM, error
 from tests.test_llm_engine import model as cooperative_model
@@ -78,23 +79,6 @@ def summarize_in_app(at: AppTest, text: str) -> AppTest:
 
 def html_bodies(at: AppTest) -> list[str]:
     return [str(element.proto.body) for element in at.get("html")]
-
-
-def every_text_in_page(at: AppTest, skip_key: str | None = None) -> str:
-    """The protobuf of every element and block in the page, except the widget `skip_key`."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if skip_key is not None and getattr(node, "key", None) == skip_key:
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            found.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
 
 
 def normalised(summary_json: str) -> dict[str, Any]:

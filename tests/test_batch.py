@@ -34,7 +34,7 @@ from summarizer.ingest import read_document
 from summarizer.openai_batch import collect_batch_results, manifest_path, write_batch_requests
 from summarizer.schema import ReportSummary
 from tests.conftest import ROOT, SEED_PATHS, assert_spans_match
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer
 
 OFFLINE = Settings(engine="extractive", cache=None)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -293,31 +293,6 @@ def test_cli_batch_writes_no_bar_into_a_pipe(batch_dir: Path, tmp_path: Path) ->
 # ---------------------------------------------------------------- the LLM engine in a batch
 
 
-def material(request: dict[str, Any]) -> str:
-    user = request["messages"][1]["content"]
-    found = re.search(r"<<<REPORT\n(.*)\nREPORT>>>", user, re.S)
-    text = found.group(1) if found else user
-    return max((line.strip() for line in text.splitlines() if not line.startswith(("【", "["))), key=len)
-
-
-def cooperative(request: dict[str, Any]) -> dict[str, Any]:
-    """What a model that follows the prompt answers: a sentence citing a verbatim line of the material."""
-    quote = material(request)[:18]
-    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
-    if "【目录】" in request["messages"][1]["content"]:
-        meta = dict.fromkeys(
-            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-        )
-        return {
-            "meta": meta,
-            "overview": [sentence] * 3,
-            "achievements": [sentence],
-            "problems": [],
-            "plans": [],
-        }
-    return {"sentences": [sentence], "keywords": [quote[:2]]}
-
-
 def test_llm_batch_shares_one_call_limit_and_the_cache(fake_llm: FakeLLM, tmp_path: Path) -> None:
     reports = make_reports(tmp_path / "in", 3)
     in_flight, peak, lock = [0], [0], threading.Lock()
@@ -329,7 +304,7 @@ def test_llm_batch_shares_one_call_limit_and_the_cache(fake_llm: FakeLLM, tmp_pa
         time.sleep(0.2)  # long enough for the calls of several reports to overlap
         with lock:
             in_flight[0] -= 1
-        return FakeResponse(body=json_answer(cooperative(request)))
+        return FakeResponse(body=json_answer(cooperative_answer(request)))
 
     fake_llm.script(handler=slow_model)
     settings = Settings(
@@ -369,7 +344,7 @@ def provider_results(requests: Path, failing: set[str]) -> list[dict[str, Any]]:
             response = {
                 "status_code": 200,
                 "request_id": f"req_{n}",
-                "body": json_answer(cooperative(request["body"])),
+                "body": json_answer(cooperative_answer(request["body"])),
             }
         results.append({"id": f"batch_req_{n}", "custom_id": cid, "response": response, "error": None})
     return results

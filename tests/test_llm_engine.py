@@ -44,6 +44,7 @@ from tests.fake_openai import (
     FAKE_MODEL,
     FakeLLM,
     FakeResponse,
+    a_quote,
     content_answer,
     error,
     json_answer,
@@ -90,12 +91,6 @@ def report_material(request: dict[str, Any]) -> str:
     match = re.search(r"<<<REPORT\n(.*)\nREPORT>>>", user_message(request), re.S)
     assert match, "the report material is inside the delimiters"
     return match.group(1)
-
-
-def a_quote(material: str) -> str:
-    """A verbatim quote of the material: the start of its longest line."""
-    lines = [line.strip() for line in material.splitlines() if not line.startswith(("【", "["))]
-    return max(lines, key=len)[:18]
 
 
 def answer(request: dict[str, Any], data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

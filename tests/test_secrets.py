@@ -24,8 +24,9 @@ from streamlit.testing.v1 import AppTest
 
 from summarizer import Settings, SummarizerError, summarize
 from summarizer.history import History
+from tests.app_pages import every_text_in_page
 from tests.conftest import ROOT
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, error, json_answer
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, error, json_answer
 
 SECRET = "sk-test-LEAKCHECK-5f1e9a7c3b2d4e6f8a0b"
 # Pieces a leak could show even when the whole key is not there: the key without its prefix, its tail.
@@ -42,18 +43,7 @@ REPORT = """政府工作报告
 
 def cooperative(request: dict[str, Any]) -> FakeResponse | dict[str, Any]:
     """A model answering with a verbatim quote of the material it was given."""
-    body = str(request["messages"][1]["content"])
-    material = body.split("<<<REPORT\n", 1)[1].split("\nREPORT>>>", 1)[0]
-    lines = [ln.strip() for ln in material.splitlines() if ln.strip() and ln[0] not in "【["]
-    sentence = {"text": "本部分概述了主要工作。", "quotes": [max(lines, key=len)[:16]], "fact_ids": []}
-    if "【目录】" in body:
-        meta = dict.fromkeys(
-            ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-        )
-        return json_answer(
-            {"meta": meta, "overview": [sentence] * 3, "achievements": [], "problems": [], "plans": []}
-        )
-    return json_answer({"sentences": [sentence], "keywords": []})
+    return json_answer(cooperative_answer(request))
 
 
 BEHAVIOURS: dict[str, Callable[[dict[str, Any]], FakeResponse | dict[str, Any]] | FakeResponse] = {
@@ -184,22 +174,6 @@ def test_cli_never_leaks_the_key(behaviour: str, fmt: str, fake_llm: FakeLLM, sa
 
 
 # ---------------------------------------------------------------- the app
-
-
-def every_text_in_page(at: AppTest, skip_key: str) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if getattr(node, "key", None) == skip_key:
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            found.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
 
 
 @pytest.mark.parametrize("behaviour", ["success", "500-quoting-the-key", "401-echoing-the-key"])
