@@ -62,7 +62,9 @@ class _Unit:
     headline: bool
 
 
-class _Extractor:
+class Extractor:
+    """The report read once (words, sentence units, figures): every pick below reuses it."""
+
     def __init__(self, ctx: ReportContext) -> None:
         self.ctx = ctx
         self.text = ctx.norm.clean.text
@@ -318,15 +320,20 @@ def _title_range(text: str, node: SectionNode) -> tuple[int, int]:
 
 def section_claims(ctx: ReportContext, node: SectionNode) -> list[Claim]:
     """The extractive summary of one section: the LLM engine's fallback."""
-    return _Extractor(ctx).section_claims(node)
+    return Extractor(ctx).section_claims(node)
 
 
-def summarize_extractive(ctx: ReportContext, settings: Settings | None = None) -> ReportSummary:
-    """A full `ReportSummary` from the report's own sentences (claims still `unchecked`)."""
+def summarize_extractive(
+    ctx: ReportContext, settings: Settings | None = None, *, extractor: Extractor | None = None
+) -> ReportSummary:
+    """A full `ReportSummary` from the report's own sentences (claims still `unchecked`).
+
+    Pass the `extractor` already built for `ctx` (the LLM engine's fallbacks) to read it only once.
+    """
     from ..meta import extract_meta
 
     started = time.perf_counter()
-    ex = _Extractor(ctx)
+    ex = extractor or Extractor(ctx)
     sections: list[Section] = build_sections(ctx)
     by_id = {n.id: n for n in ctx.nodes}
     for section in sections:

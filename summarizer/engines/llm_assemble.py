@@ -3,7 +3,7 @@
 The map answers arrive per chunk; a chunk may hold several short sections or
 part of a long one, so each sentence goes to the deepest section that holds
 its first quote.  A section any of whose chunks failed is summarized by the
-extractive engine instead (`section_claims`), listed in `engine.fallbacks` and
+extractive engine instead (`Extractor.section_claims`), listed in `engine.fallbacks` and
 announced by an `llm_fallback` warning; a failed reduce likewise takes the
 extractive overview, meta and lists.  Meta fields the model left null or could
 not ground are filled by the rule-based `extract_meta`.
@@ -19,7 +19,7 @@ from ..meta import extract_meta
 from ..schema import Claim, Engine, Meta, MetaField, ReportSummary, Section, SourceWarning
 from ..sections import Chunk, SectionNode
 from .base import ReportContext, build_sections, build_source
-from .extractive import section_claims, summarize_extractive
+from .extractive import Extractor, summarize_extractive
 from .llm_answer import CheckedSentence
 
 # Report-level claim ids, the same prefixes as the extractive engine's.
@@ -113,10 +113,12 @@ def assemble_summary(
             found.extend(k for k in result.keywords if k in section_text and k not in found)
 
     warnings: list[SourceWarning] = []
+    extractor: Extractor | None = None  # built on the first fallback, then shared
     sections = build_sections(ctx)
     for section in sections:
         if section.id in failures:
-            section.summary = section_claims(ctx, nodes[section.id])
+            extractor = extractor or Extractor(ctx)
+            section.summary = extractor.section_claims(nodes[section.id])
             engine.fallbacks.append(section.id)
             warnings.append(_failure_warning(failures[section.id], section))
             continue
@@ -126,7 +128,7 @@ def assemble_summary(
 
     lists: dict[str, list[Claim]]
     if isinstance(reduce_result, LLMError):
-        base = summarize_extractive(ctx, settings)
+        base = summarize_extractive(ctx, settings, extractor=extractor)
         meta = base.meta
         lists = {"overview": base.overview, "achievements": base.achievements}
         lists |= {"problems": base.problems, "plans": base.plans}
