@@ -122,8 +122,8 @@ def extract_meta(norm: Normalized, nodes: list[SectionNode]) -> Meta:
     """Every metadata field the text states, with its evidence; `None` for the rest."""
     text = norm.clean.text
     first_top = next((n for n in nodes if n.level == 1 and n.kind != "preamble"), None)
-    head_end = min(len(text), max(first_top.start if first_top else 0, 0) or _PREAMBLE_SCAN, _PREAMBLE_SCAN)
-    head = text[:head_end] if head_end else text[:_PREAMBLE_SCAN]
+    head_end = first_top.start if first_top is not None and first_top.start > 0 else _PREAMBLE_SCAN
+    head = text[: min(head_end, _PREAMBLE_SCAN)]
     meta = Meta()
 
     m = _TITLE.search(head)
