@@ -1,7 +1,7 @@
 """Batch: many reports in, one JSON line each out; resumable, streaming, on every core.
 
     inputs (files, directories, globs) ─► iter_input_paths (lazy)
-      ─► offline: a process pool, each worker with jieba loaded once, ≤ 2 × workers in flight
+      ─► offline: a process pool, each worker with the segmenter loaded once, ≤ 2 × workers in flight
          llm:     asyncio, one global call limit and one cache over all reports (batch_llm)
       ─► OUT.jsonl, one line per report, written and flushed as each finishes, fsync'd at the end
       ─► --csv: one row per indicator, rebuilt from OUT.jsonl (so a resumed run's CSV is complete)
@@ -52,7 +52,7 @@ INPUT_SUFFIXES = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
 # enough that memory does not grow with the batch.
 IN_FLIGHT_PER_WORKER = 2
 _GLOB_CHARS = re.compile(r"[*?\[]")
-# A small report-like text that warms a worker (jieba's dictionary, compiled patterns) before real work.
+# A small report-like text that warms a worker (segmenter, IDF table, compiled patterns) before real work.
 _WARM_UP_TEXT = (
     "一、工作回顾\n过去一年，全镇地区生产总值增长5.2%，新建道路3公里。\n二、下一步工作\n持续推进乡村振兴。"
 )
@@ -202,7 +202,7 @@ _worker_skip: frozenset[str] = frozenset()
 
 
 def _init_worker(settings: Settings, skip: frozenset[str]) -> None:
-    """Runs once per worker process: keep the settings, load jieba and warm the pipeline."""
+    """Runs once per worker process: keep the settings, load the segmenter and warm the pipeline."""
     global _worker_settings, _worker_skip
     _worker_settings, _worker_skip = settings, skip
     # Ctrl-C is the parent's to handle: it stops feeding the pool and lets the few reports in flight end.
