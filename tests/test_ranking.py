@@ -62,3 +62,14 @@ def test_words_in_a_range_and_their_weights() -> None:
     weights = keyword_weights(index.words_in(0, len(text)), top=3)
     assert len(weights) == 3
     assert list(weights.values()) == sorted(weights.values(), reverse=True)
+
+
+def test_idf_table_is_jiebas() -> None:
+    from jieba import analyse
+
+    from summarizer.ranking import _idf_table
+
+    idf, median = _idf_table()
+    assert idf == analyse.default_tfidf.idf_freq
+    assert median == analyse.default_tfidf.median_idf
+    assert len(idf) > 100_000
