@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -247,21 +248,20 @@ def find_figures(text: str) -> list[Figure]:
             Figure(raw="2.3%", value=2.3, unit="%", ...)]
     """
     figures: list[Figure] = []
-    resume = 0
+    pos = 0
     # Trying the full pattern only where a figure can start is several times
-    # faster than letting it scan every character.
-    for candidate in _FIGURE_START.finditer(text):
+    # faster than letting it scan every character; searching on from the end of
+    # the last figure skips the candidates inside it, its tail or its range.
+    while (candidate := _FIGURE_START.search(text, pos)) is not None:
         pos = candidate.start()
-        if pos < resume:
-            continue  # inside the previous match, its tail or its range
         match = _FIGURE.match(text, pos)
         if match is None:
+            pos += 1
             continue
-        resume = match.end()
-        figure = _read_match(text, match)
+        figure = _READERS[match.lastgroup or "cn"](text, match)
+        pos = match.end() if figure is None else max(match.end(), figure.end)
         if figure is not None:
             figures.append(figure)
-            resume = max(resume, figure.end)
     return figures
 
 
@@ -274,15 +274,11 @@ def parse_figure(raw: str) -> Figure | None:
     return figures[0] if len(figures) == 1 else None
 
 
-def _read_match(text: str, match: re.Match[str]) -> Figure | None:
-    if match.group("date") is not None:
-        return _read_date(text, match)
-    if match.group("ord") is not None:
-        return _read_ranking(text, match)
-    if match.group("cnpct") is not None:
-        return _read_chinese_percent(text, match)
-    if match.group("num") is not None:
-        return _read_number(text, match.start("num"), match.end("num"), chinese=False)
+def _read_arabic(text: str, match: re.Match[str]) -> Figure | None:
+    return _read_number(text, match.start("num"), match.end("num"), chinese=False)
+
+
+def _read_chinese(text: str, match: re.Match[str]) -> Figure | None:
     return _read_number(text, match.start("cn"), match.end("cn"), chinese=True)
 
 
@@ -347,6 +343,16 @@ def _read_chinese_percent(text: str, match: re.Match[str]) -> Figure | None:
     return Figure(text[start:end], start, end, value, "%", qualifier, False)
 
 
+# The reader of each top-level group of _FIGURE: the group a match closed last is the alternative it took.
+_READERS: dict[str, Callable[[str, re.Match[str]], Figure | None]] = {
+    "date": _read_date,
+    "ord": _read_ranking,
+    "cnpct": _read_chinese_percent,
+    "num": _read_arabic,
+    "cn": _read_chinese,
+}
+
+
 def _normalize_unit(unit: str | None) -> str:
     if not unit:
         return ""
@@ -381,21 +387,24 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
 
     tail = _TAIL.match(text, end)
     assert tail is not None  # every group of _TAIL is optional
-    scale, unit, per = tail.group("scale") or "", _normalize_unit(tail.group("unit")), tail.group("per") or ""
+    q_in, scale, q_in2, unit, per, q_post = tail.groups()
+    scale, unit = scale or "", _normalize_unit(unit)
     has_unit = bool(scale or unit)
+    if chinese and not has_unit:
+        return None  # 二十大, 十三五: a Chinese numeral counts only with a unit (see _is_quantity)
     if has_unit:
         figure_end = tail.end()
-        qualifier = tail.group("q_in") or tail.group("q_in2") or tail.group("q_post")
+        qualifier = q_in or q_in2 or q_post
     else:
         # No unit: a trailing 余/多 is not part of the number ("多措并举").
         qualifier = None
         figure_end = end
-        if tail.group("q_in") is None and tail.group("q_post"):
-            qualifier, figure_end = tail.group("q_post"), end + len(tail.group("q_post"))
-    full_unit = scale + unit + per if has_unit else None
+        if q_in is None and q_post:
+            qualifier, figure_end = q_post, end + len(q_post)
+    full_unit = scale + unit + (per or "") if has_unit else None
 
     high = None
-    if tail.group("q_post") is None and not chinese:
+    if q_post is None and not chinese:
         second = _read_range_end(text, figure_end, full_unit)
         if second is not None and (value is None or second[0] is None or second[0] > value):
             high, full_unit, figure_end, post = second
