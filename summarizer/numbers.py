@@ -55,7 +55,7 @@ FigureKind = Literal["amount", "year", "date", "ranking"]
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Figure:
     """One figure of a text, at `text[start:end] == raw`.
 
@@ -75,6 +75,35 @@ class Figure:
     high: float | None = None
     kind: FigureKind = "amount"
     ocr_suspect: bool = False
+
+    def __init__(
+        self,
+        raw: str,
+        start: int,
+        end: int,
+        value: float | None,
+        unit: str | None,
+        qualifier: str | None,
+        redacted: bool,
+        high: float | None = None,
+        kind: FigureKind = "amount",
+        ocr_suspect: bool = False,
+    ) -> None:
+        # The fields are set once, here.  The generated __init__ of a frozen
+        # dataclass makes one object.__setattr__ call per field, which was most
+        # of the cost of reading a figure; one update of the instance dict is not.
+        vars(self).update(
+            raw=raw,
+            start=start,
+            end=end,
+            value=value,
+            unit=unit,
+            qualifier=qualifier,
+            redacted=redacted,
+            high=high,
+            kind=kind,
+            ocr_suspect=ocr_suspect,
+        )
 
     @property
     def unreadable(self) -> bool:
@@ -209,6 +238,8 @@ def chinese_to_number(numeral: str) -> float | None:
 
 
 def _arabic_value(digits: str) -> float:
+    if digits.isascii() and "," not in digits:
+        return float(digits)  # the common case, without building a translated copy
     return float(digits.translate(_FULLWIDTH).replace(",", ""))
 
 
