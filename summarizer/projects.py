@@ -35,6 +35,8 @@ _PROJECT_WORDS = "项目|工程|水库|产业园|工业园|园区|聚集区|卫�
 _NAME_CHARS = r"[^\s,，。；;：:！？!?“”\"《》]"
 _CANDIDATE = re.compile(rf"{_NAME_CHARS}{{2,40}}(?:{_PROJECT_WORDS})")
 _PROJECT_WORD = re.compile(_PROJECT_WORDS)
+# Every place a project word starts, overlapping ones too ("工业园区": 工业园 and 园区).
+_PROJECT_WORD_AHEAD = re.compile(f"(?=({_PROJECT_WORDS}))")
 _ENDS_WITH_PROJECT_WORD = re.compile(rf"(?:{_PROJECT_WORDS})$")
 # Names joined by 和/及/与/、 each ending in a project word are separate projects.
 _JOINERS = re.compile(r"[和及与、]")
@@ -181,6 +183,8 @@ def _names_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return names
     # A name is at most 40 characters before its project word: skip what lies before.
     start = max(start, first.start() - 42)
+    # A name ends with a project word: nothing after the last one can match.
+    end = max(word.end(1) for word in _PROJECT_WORD_AHEAD.finditer(text, first.start(), end))
     for match in _CANDIDATE.finditer(text, start, end):
         piece_start = match.start()
         cut = _CUT_AFTER.match(text, piece_start, match.end())
