@@ -71,7 +71,9 @@ def test_clean_text_and_per_character_map(name: str, make: Callable[[], CleanTex
 
 
 @pytest.mark.parametrize(("name", "make", "text"), EXAMPLES)
-def test_pieces_answer_like_the_per_character_map(name: str, make: Callable[[], CleanText], text: str) -> None:
+def test_pieces_answer_like_the_per_character_map(
+    name: str, make: Callable[[], CleanText], text: str
+) -> None:
     """to_original, spans and to_clean agree with their definitions over `starts`/`ends`."""
     clean = make()
     starts, ends, original, n = clean.starts, clean.ends, clean.original, len(clean.text)
