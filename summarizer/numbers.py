@@ -208,10 +208,13 @@ _TAIL = re.compile(
     re.VERBOSE,
 )
 _RANGE_SEP = re.compile(r"(?:-|－|—{1,2}|–|~|～|至|到)")
+_RANGE_SEP_FIRST = "-－—–~～至到"  # a quick no for the common case: no range follows
 _RANGE_NUM = re.compile(rf"(?P<num>{_D}+(?:[.．]{_D}+)?|[0-9Xx]*[Xx][0-9Xx]*(?:\.[0-9Xx]+)?)(?![A-Za-z])")
 _PRE_QUALIFIER = re.compile(
     r"(?:不低于|不少于|不超过|不高于|不足|超过|低于|高于|多于|少于|大约|将近|接近|至少|突破|(?<![节集简制预契条合公邀违履])约|近|超|逾)$"
 )
+# The characters a qualifier before a number ends with ("$" also matches before a final line break).
+_PRE_QUALIFIER_LAST = frozenset("于足过约近少破超逾\n")
 # 第N in a ranking ("位列全县第一", "居全市乡镇第一名"), not an ordinal ("第十八届", "第一书记").
 _RANKING_CUE = re.compile(
     r"全县|全市|全区|全省|全国|全州|全旗|乡镇|街道|位列|位居|名列|排名|排在|荣获|获得|居"
@@ -454,7 +457,11 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
 
     figure_start = start
     if kind == "amount":
-        before = _PRE_QUALIFIER.search(text, max(0, start - 4), start)
+        before = (
+            _PRE_QUALIFIER.search(text, max(0, start - 4), start)
+            if start and text[start - 1] in _PRE_QUALIFIER_LAST
+            else None
+        )
         if before is not None:
             figure_start = before.start()
             qualifier = qualifier or before.group()
@@ -477,7 +484,7 @@ def _read_range_end(
     text: str, pos: int, first_unit: str | None
 ) -> tuple[float | None, str | None, int, str | None] | None:
     """The upper end of a range starting at `pos` ("－7%" of "6.5%－7%"): (high, unit, end, qualifier)."""
-    sep = _RANGE_SEP.match(text, pos)
+    sep = _RANGE_SEP.match(text, pos) if text[pos : pos + 1] in _RANGE_SEP_FIRST else None
     if sep is None:
         return None
     number = _RANGE_NUM.match(text, sep.end())
@@ -498,8 +505,6 @@ def _is_quantity(
     text: str, start: int, end: int, figure_end: int, *, chinese: bool, unit: str | None, token: str
 ) -> bool:
     """Reject what looks like a number but is a slogan, an ordinal, a code or a list marker."""
-    before = text[start - 1 : start] if start else ""
-    after = text[end : end + 1]
     if chinese:
         if unit is None or unit == "期":
             return False  # 二十大, 十三五; 二期工程 is a phase, not a count
@@ -509,6 +514,8 @@ def _is_quantity(
         return False  # 二十届二中全会
     if unit is not None:
         return True
+    before = text[start - 1 : start] if start else ""
+    after = text[end : end + 1]
     digits = token.replace(",", "")
     return not (
         "+" in (before, after)  # 1+8+8+1, 5+N
