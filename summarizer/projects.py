@@ -56,6 +56,7 @@ _GENERIC_START = (
 _PLACE_AFTER = ("周边", "附近", "旁", "一带", "片区")
 _PHASE = re.compile(r"[一二三四五六七八九十0-9]+期")
 _CLAUSE_STOPS = "，,；;。！？!?：:\n"
+_UP_TO_LAST_CLAUSE_STOP = re.compile(f".*[{re.escape(_CLAUSE_STOPS)}]", re.DOTALL)
 
 # Status cues, longest first in the pattern; "完成" counts only where the sentence
 # says it is done ("顺利完成,"), not where it completed a step ("已完成征地开工").
@@ -233,7 +234,8 @@ def _draft(
     if before_end >= 0 and figures[before_end].end > start:
         return None  # "4个增减挂钩项目": a count, not a name
 
-    clause_start = max(sentence_start, max(text.rfind(c, sentence_start, start) for c in _CLAUSE_STOPS) + 1)
+    up_to_stop = _UP_TO_LAST_CLAUSE_STOP.match(text, sentence_start, start)
+    clause_start = up_to_stop.end() if up_to_stop is not None else sentence_start
     investment = _investment_before(text, clause_start, start, figure_at) or _investment_after(
         text, end, after_end, figures, starts
     )
