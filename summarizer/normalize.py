@@ -204,7 +204,9 @@ def _whole_text_flags(clean: CleanText) -> list[SourceWarning]:
     text = clean.text
     out: list[SourceWarning] = []
     sample = text[:_SAMPLE_CHARS]
-    han, latin = sum(map(len, _HAN.findall(sample))), sum(map(len, _LATIN.findall(sample)))
+    han = sum(map(len, _HAN.findall(sample)))
+    # Han letters above the share of the whole sample are above it of the letters too: no need to count Latin.
+    latin = sum(map(len, _LATIN.findall(sample))) if han <= _MIN_HAN_SHARE * len(sample) else 0
     if latin and han < _MIN_HAN_SHARE * (han + latin):
         out.append(
             SourceWarning(
