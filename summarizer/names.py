@@ -39,10 +39,6 @@ _NAME_AFTER_STOP = re.compile(
     r"通过|已|正在|被|得到|获得|用于|改善|实现|完成|全部|均|顺利|成功|进行|开展|达到|提升|提高|增加|惠及|覆盖|入住|纳入|发放|解决"
 )
 _TRAIL_AFTER_NAME = re.compile(r"(?:建设|工作|任务|的|等|以上|以下)$")
-# How far from the end a match of _TRAIL_WORDS / _TRAIL_AFTER_NAME can start: the
-# longest word, plus the final line break before which "$" also matches.
-_TRAIL_REACH = 4
-_TRAIL_AFTER_REACH = 3
 _SHORTEN_AT = re.compile(r".*(?:的|、)")
 _MAX_NAME = 12
 _MAX_AFTER = 20
@@ -111,7 +107,7 @@ def name_after(text: str, figure: Figure, following: list[Figure]) -> tuple[str,
     # The term ends at its first 的: "10件重点民生实事的基础上" -> "重点民生实事".
     name = raw.removeprefix("的").split("的", 1)[0].rstrip("".join(_LIST_JOINERS))
     while True:
-        shorter = _sub_at_end(_TRAIL_AFTER_NAME, name, _TRAIL_AFTER_REACH)
+        shorter = _TRAIL_AFTER_NAME.sub("", name)
         if shorter == name:
             break
         name = shorter
@@ -120,29 +116,10 @@ def name_after(text: str, figure: Figure, following: list[Figure]) -> tuple[str,
 
 def strip_trailing(name: str) -> str:
     while True:
-        shorter = _sub_at_end(_TRAIL_WORDS, name, _TRAIL_REACH)
+        shorter = _TRAIL_WORDS.sub("", name)
         if shorter == name:
             return name
         name = shorter
-
-
-def _sub_at_end(pattern: re.Pattern[str], name: str, reach: int) -> str:
-    """`pattern.sub("", name)` for a pattern anchored at the end, whose matches start `reach` from it.
-
-    `sub` would try the pattern at every position of the name; only the last
-    few can match.  (Look-behinds still see the characters before the start.)
-    """
-    pieces, last = [], 0
-    for match in pattern.finditer(name, max(0, len(name) - reach)):
-        pieces.append(name[last : match.start()])
-        last = match.end()
-    return "".join(pieces) + name[last:] if pieces else name
-
-
-def _strip_leading(name: str) -> str:
-    """`_LEAD_WORDS.sub("", name)`: anchored at the start, it matches at most once."""
-    match = _LEAD_WORDS.match(name)
-    return name[match.end() :] if match is not None else name
 
 
 def clean_name(raw: str) -> str:
@@ -151,7 +128,8 @@ def clean_name(raw: str) -> str:
     name = _SHORT_ASIDE.sub("", raw)
     name = name[max(name.rfind("("), name.rfind("（"), name.rfind(")"), name.rfind("）")) + 1 :]
     while True:
-        shorter = strip_trailing(_strip_leading(name))
+        shorter = _LEAD_WORDS.sub("", name)
+        shorter = strip_trailing(shorter)
         if shorter == name:
             break
         name = shorter
