@@ -90,6 +90,8 @@ def _is_chrome_line(line: str) -> bool:
         return True
     if _CHROME_ANYWHERE.search(line):
         return True
+    if _CHROME_TOKEN.match(line) is None:
+        return False  # its first character is no button: it stays (a quick answer for report lines)
     leftover = _CHROME_TOKEN.sub("", line)
     return leftover == "" and any(ch not in "【】[]|｜·• \t\u3000\u00a0" for ch in line)
 
@@ -99,7 +101,10 @@ def _is_chrome_line(line: str) -> bool:
 _SHARE_SENTENCE = re.compile(
     r"《[^》\r\n]{1,200}》\s*由[^\r\n]{0,12}(?:分享|上传)[^\r\n]{0,300}?(?:上搜索|下载)[。.]?"
 )
-_SHARE_SITE = re.compile(r"文库|道客巴巴|豆丁|原创力文档|doc88|docin|book118|max\.book", re.IGNORECASE)
+# In two parts: a case-insensitive pattern scans a Chinese line slowly, and Chinese has no case.
+_SHARE_SITE_HAN = re.compile(r"文库|道客巴巴|豆丁|原创力文档")
+_SHARE_SITE_LATIN = re.compile(r"doc88|docin|book118|max\.book", re.IGNORECASE)
+_SHARE_SITE_LATIN_FIRST = "dDbBmM"  # what each Latin name can start with, in either case
 # The sharing site's own wording; "文库" and "下载" alone also occur in reports ("农家书屋文库").
 _SHARE_VERB = re.compile(
     r"由会员分享|用户分享|上传|上搜索|在线阅读|继续阅读|文档贡献|积分|VIP|页未读|免费下载|下载文档"
@@ -115,7 +120,13 @@ _SHARE_MAX_LEN = 300
 def _is_share_line(line: str) -> bool:
     if not line.strip() or len(line) > _SHARE_MAX_LEN:
         return False
-    return bool(_SHARE_LINE.fullmatch(line) or (_SHARE_SITE.search(line) and _SHARE_VERB.search(line)))
+    return bool(_SHARE_LINE.fullmatch(line) or (_names_share_site(line) and _SHARE_VERB.search(line)))
+
+
+def _names_share_site(line: str) -> bool:
+    if _SHARE_SITE_HAN.search(line):
+        return True
+    return any(c in line for c in _SHARE_SITE_LATIN_FIRST) and _SHARE_SITE_LATIN.search(line) is not None
 
 
 # -------------------------------------------------------------- page markers

@@ -73,8 +73,10 @@ _BLANKS = " \t\u3000\r"
 
 _TITLE_STOP = re.compile(r"[。！？!?；;：:]")
 # A year (or 今年/去年) that starts a sentence right after a title: the body has begun.
+# The lookahead (every first character of the alternatives) lets the scan skip other characters quickly.
 _BODY_RESTART = re.compile(
-    r"(?:\d{4}|\d{2}[xX]{2}|[今去明本])年(?:是|以来|来|,|，)|各位代表|同志们|刚刚过去的|过去的一年|[一五]年来"
+    r"(?=[\d今去明本各同刚过一五])"
+    r"(?:(?:\d{4}|\d{2}[xX]{2}|[今去明本])年(?:是|以来|来|,|，)|各位代表|同志们|刚刚过去的|过去的一年|[一五]年来)"
 )
 # Words a part's title ends with.  Right after one, a body character (not a connector
 # such as 和/及 or a title word such as 任务) means the title ran into the body:
@@ -238,6 +240,7 @@ _TARGETS = re.compile(r"预期目标|主要目标|发展目标|目标要求")
 _REVIEW = re.compile(
     r"工作回顾|回顾|过去[一二三四五]?年|工作开展情况|工作情况|工作总结|主要成绩|取得的成[绩效就]"
 )
+_SPACES = re.compile(r"\s+")
 _AMBIGUOUS_WORK = re.compile(r"主要工作|重点工作|年工作$")
 
 
@@ -250,7 +253,7 @@ def classify_title(
     cue take their parent's kind (a plan's "(二)主攻现代农业…" is plan).
     An ambiguous "主要工作" is plan once a review section came before, else review.
     """
-    compact = re.sub(r"\s+", "", title)
+    compact = _SPACES.sub("", title)
     if _PROBLEMS.search(compact):
         return "problems"
     government = _GOVERNMENT_TOP if level == 1 else _GOVERNMENT_CHILD

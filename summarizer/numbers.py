@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -54,7 +55,7 @@ FigureKind = Literal["amount", "year", "date", "ranking"]
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Figure:
     """One figure of a text, at `text[start:end] == raw`.
 
@@ -74,6 +75,35 @@ class Figure:
     high: float | None = None
     kind: FigureKind = "amount"
     ocr_suspect: bool = False
+
+    def __init__(
+        self,
+        raw: str,
+        start: int,
+        end: int,
+        value: float | None,
+        unit: str | None,
+        qualifier: str | None,
+        redacted: bool,
+        high: float | None = None,
+        kind: FigureKind = "amount",
+        ocr_suspect: bool = False,
+    ) -> None:
+        # The fields are set once, here.  The generated __init__ of a frozen
+        # dataclass makes one object.__setattr__ call per field, which was most
+        # of the cost of reading a figure; one update of the instance dict is not.
+        vars(self).update(
+            raw=raw,
+            start=start,
+            end=end,
+            value=value,
+            unit=unit,
+            qualifier=qualifier,
+            redacted=redacted,
+            high=high,
+            kind=kind,
+            ocr_suspect=ocr_suspect,
+        )
 
     @property
     def unreadable(self) -> bool:
@@ -178,10 +208,13 @@ _TAIL = re.compile(
     re.VERBOSE,
 )
 _RANGE_SEP = re.compile(r"(?:-|－|—{1,2}|–|~|～|至|到)")
+_RANGE_SEP_FIRST = "-－—–~～至到"  # a quick no for the common case: no range follows
 _RANGE_NUM = re.compile(rf"(?P<num>{_D}+(?:[.．]{_D}+)?|[0-9Xx]*[Xx][0-9Xx]*(?:\.[0-9Xx]+)?)(?![A-Za-z])")
 _PRE_QUALIFIER = re.compile(
     r"(?:不低于|不少于|不超过|不高于|不足|超过|低于|高于|多于|少于|大约|将近|接近|至少|突破|(?<![节集简制预契条合公邀违履])约|近|超|逾)$"
 )
+# The characters a qualifier before a number ends with ("$" also matches before a final line break).
+_PRE_QUALIFIER_LAST = frozenset("于足过约近少破超逾\n")
 # 第N in a ranking ("位列全县第一", "居全市乡镇第一名"), not an ordinal ("第十八届", "第一书记").
 _RANKING_CUE = re.compile(
     r"全县|全市|全区|全省|全国|全州|全旗|乡镇|街道|位列|位居|名列|排名|排在|荣获|获得|居"
@@ -208,6 +241,8 @@ def chinese_to_number(numeral: str) -> float | None:
 
 
 def _arabic_value(digits: str) -> float:
+    if digits.isascii() and "," not in digits:
+        return float(digits)  # the common case, without building a translated copy
     return float(digits.translate(_FULLWIDTH).replace(",", ""))
 
 
@@ -247,21 +282,20 @@ def find_figures(text: str) -> list[Figure]:
             Figure(raw="2.3%", value=2.3, unit="%", ...)]
     """
     figures: list[Figure] = []
-    resume = 0
+    pos = 0
     # Trying the full pattern only where a figure can start is several times
-    # faster than letting it scan every character.
-    for candidate in _FIGURE_START.finditer(text):
+    # faster than letting it scan every character; searching on from the end of
+    # the last figure skips the candidates inside it, its tail or its range.
+    while (candidate := _FIGURE_START.search(text, pos)) is not None:
         pos = candidate.start()
-        if pos < resume:
-            continue  # inside the previous match, its tail or its range
         match = _FIGURE.match(text, pos)
         if match is None:
+            pos += 1
             continue
-        resume = match.end()
-        figure = _read_match(text, match)
+        figure = _READERS[match.lastgroup or "cn"](text, match)
+        pos = match.end() if figure is None else max(match.end(), figure.end)
         if figure is not None:
             figures.append(figure)
-            resume = max(resume, figure.end)
     return figures
 
 
@@ -274,15 +308,11 @@ def parse_figure(raw: str) -> Figure | None:
     return figures[0] if len(figures) == 1 else None
 
 
-def _read_match(text: str, match: re.Match[str]) -> Figure | None:
-    if match.group("date") is not None:
-        return _read_date(text, match)
-    if match.group("ord") is not None:
-        return _read_ranking(text, match)
-    if match.group("cnpct") is not None:
-        return _read_chinese_percent(text, match)
-    if match.group("num") is not None:
-        return _read_number(text, match.start("num"), match.end("num"), chinese=False)
+def _read_arabic(text: str, match: re.Match[str]) -> Figure | None:
+    return _read_number(text, match.start("num"), match.end("num"), chinese=False)
+
+
+def _read_chinese(text: str, match: re.Match[str]) -> Figure | None:
     return _read_number(text, match.start("cn"), match.end("cn"), chinese=True)
 
 
@@ -347,6 +377,16 @@ def _read_chinese_percent(text: str, match: re.Match[str]) -> Figure | None:
     return Figure(text[start:end], start, end, value, "%", qualifier, False)
 
 
+# The reader of each top-level group of _FIGURE: the group a match closed last is the alternative it took.
+_READERS: dict[str, Callable[[str, re.Match[str]], Figure | None]] = {
+    "date": _read_date,
+    "ord": _read_ranking,
+    "cnpct": _read_chinese_percent,
+    "num": _read_arabic,
+    "cn": _read_chinese,
+}
+
+
 def _normalize_unit(unit: str | None) -> str:
     if not unit:
         return ""
@@ -381,21 +421,24 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
 
     tail = _TAIL.match(text, end)
     assert tail is not None  # every group of _TAIL is optional
-    scale, unit, per = tail.group("scale") or "", _normalize_unit(tail.group("unit")), tail.group("per") or ""
+    q_in, scale, q_in2, unit, per, q_post = tail.groups()
+    scale, unit = scale or "", _normalize_unit(unit)
     has_unit = bool(scale or unit)
+    if chinese and not has_unit:
+        return None  # 二十大, 十三五: a Chinese numeral counts only with a unit (see _is_quantity)
     if has_unit:
         figure_end = tail.end()
-        qualifier = tail.group("q_in") or tail.group("q_in2") or tail.group("q_post")
+        qualifier = q_in or q_in2 or q_post
     else:
         # No unit: a trailing 余/多 is not part of the number ("多措并举").
         qualifier = None
         figure_end = end
-        if tail.group("q_in") is None and tail.group("q_post"):
-            qualifier, figure_end = tail.group("q_post"), end + len(tail.group("q_post"))
-    full_unit = scale + unit + per if has_unit else None
+        if q_in is None and q_post:
+            qualifier, figure_end = q_post, end + len(q_post)
+    full_unit = scale + unit + (per or "") if has_unit else None
 
     high = None
-    if tail.group("q_post") is None and not chinese:
+    if q_post is None and not chinese:
         second = _read_range_end(text, figure_end, full_unit)
         if second is not None and (value is None or second[0] is None or second[0] > value):
             high, full_unit, figure_end, post = second
@@ -414,7 +457,11 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
 
     figure_start = start
     if kind == "amount":
-        before = _PRE_QUALIFIER.search(text, max(0, start - 4), start)
+        before = (
+            _PRE_QUALIFIER.search(text, max(0, start - 4), start)
+            if start and text[start - 1] in _PRE_QUALIFIER_LAST
+            else None
+        )
         if before is not None:
             figure_start = before.start()
             qualifier = qualifier or before.group()
@@ -437,7 +484,7 @@ def _read_range_end(
     text: str, pos: int, first_unit: str | None
 ) -> tuple[float | None, str | None, int, str | None] | None:
     """The upper end of a range starting at `pos` ("－7%" of "6.5%－7%"): (high, unit, end, qualifier)."""
-    sep = _RANGE_SEP.match(text, pos)
+    sep = _RANGE_SEP.match(text, pos) if text[pos : pos + 1] in _RANGE_SEP_FIRST else None
     if sep is None:
         return None
     number = _RANGE_NUM.match(text, sep.end())
@@ -458,8 +505,6 @@ def _is_quantity(
     text: str, start: int, end: int, figure_end: int, *, chinese: bool, unit: str | None, token: str
 ) -> bool:
     """Reject what looks like a number but is a slogan, an ordinal, a code or a list marker."""
-    before = text[start - 1 : start] if start else ""
-    after = text[end : end + 1]
     if chinese:
         if unit is None or unit == "期":
             return False  # 二十大, 十三五; 二期工程 is a phase, not a count
@@ -469,6 +514,8 @@ def _is_quantity(
         return False  # 二十届二中全会
     if unit is not None:
         return True
+    before = text[start - 1 : start] if start else ""
+    after = text[end : end + 1]
     digits = token.replace(",", "")
     return not (
         "+" in (before, after)  # 1+8+8+1, 5+N

@@ -35,6 +35,8 @@ _PROJECT_WORDS = "项目|工程|水库|产业园|工业园|园区|聚集区|卫�
 _NAME_CHARS = r"[^\s,，。；;：:！？!?“”\"《》]"
 _CANDIDATE = re.compile(rf"{_NAME_CHARS}{{2,40}}(?:{_PROJECT_WORDS})")
 _PROJECT_WORD = re.compile(_PROJECT_WORDS)
+# Every place a project word starts, overlapping ones too ("工业园区": 工业园 and 园区).
+_PROJECT_WORD_AHEAD = re.compile(f"(?=({_PROJECT_WORDS}))")
 _ENDS_WITH_PROJECT_WORD = re.compile(rf"(?:{_PROJECT_WORDS})$")
 # Names joined by 和/及/与/、 each ending in a project word are separate projects.
 _JOINERS = re.compile(r"[和及与、]")
@@ -54,6 +56,7 @@ _GENERIC_START = (
 _PLACE_AFTER = ("周边", "附近", "旁", "一带", "片区")
 _PHASE = re.compile(r"[一二三四五六七八九十0-9]+期")
 _CLAUSE_STOPS = "，,；;。！？!?：:\n"
+_UP_TO_LAST_CLAUSE_STOP = re.compile(f".*[{re.escape(_CLAUSE_STOPS)}]", re.DOTALL)
 
 # Status cues, longest first in the pattern; "完成" counts only where the sentence
 # says it is done ("顺利完成,"), not where it completed a step ("已完成征地开工").
@@ -181,6 +184,8 @@ def _names_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return names
     # A name is at most 40 characters before its project word: skip what lies before.
     start = max(start, first.start() - 42)
+    # A name ends with a project word: nothing after the last one can match.
+    end = max(word.end(1) for word in _PROJECT_WORD_AHEAD.finditer(text, first.start(), end))
     for match in _CANDIDATE.finditer(text, start, end):
         piece_start = match.start()
         cut = _CUT_AFTER.match(text, piece_start, match.end())
@@ -229,7 +234,8 @@ def _draft(
     if before_end >= 0 and figures[before_end].end > start:
         return None  # "4个增减挂钩项目": a count, not a name
 
-    clause_start = max(sentence_start, max(text.rfind(c, sentence_start, start) for c in _CLAUSE_STOPS) + 1)
+    up_to_stop = _UP_TO_LAST_CLAUSE_STOP.match(text, sentence_start, start)
+    clause_start = up_to_stop.end() if up_to_stop is not None else sentence_start
     investment = _investment_before(text, clause_start, start, figure_at) or _investment_after(
         text, end, after_end, figures, starts
     )

@@ -245,9 +245,11 @@ def _emit(
 
 # -- problems admitted outside a problems section ---------------------------------------------
 
+# The lookahead (the first characters of the cues) lets the scan skip other characters quickly.
 _PROBLEM_CUE = re.compile(
-    r"在(?:充分)?(?:肯定|看到|总结)[^。，,！!]{0,6}(?:成绩|成就|成效)的同时|成绩固然可喜|安而不忘危"
-    r"|清醒地?(?:看到|认识到)|也要看到|(?:还|仍|仍然|依然)(?:存在|面临)着?(?:一些|不少|诸多|许多)?(?:困难|问题|不足|短板|挑战)"
+    r"(?=[在成安清也还仍依])"
+    r"(?:在(?:充分)?(?:肯定|看到|总结)[^。，,！!]{0,6}(?:成绩|成就|成效)的同时|成绩固然可喜|安而不忘危"
+    r"|清醒地?(?:看到|认识到)|也要看到|(?:还|仍|仍然|依然)(?:存在|面临)着?(?:一些|不少|诸多|许多)?(?:困难|问题|不足|短板|挑战))"
 )
 _NOT_PROBLEM_KINDS = ("plan", "targets", "government", "closing", "problems")
 

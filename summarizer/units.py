@@ -10,6 +10,8 @@ the same thing (余 and 多, 以上 and 不低于).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Units that are not a scale word in front of another unit.  A base unit maps to
 # (the unit it is compared in, factor).  千瓦/千米/千克 are units of their own,
 # not 千 × 瓦.
@@ -95,6 +97,7 @@ _QUALIFIER_MEANING: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1024)  # units are few and short; verification compares figures by them thousands of times
 def split_unit(unit: str | None) -> tuple[str | None, float]:
     """(base unit, factor) of a unit as written: "亿元" -> ("元", 1e8), "万" -> (None, 1e4).
 
