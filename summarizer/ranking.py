@@ -192,27 +192,34 @@ class WordIndex:
         return self.words[lo:hi]
 
 
-# word -> its IDF: jieba's table holds ~350,000 words and probing it misses the CPU cache,
-# while a report's keywords come from a few thousand; bounded like `_KEEP`.
-_IDF: dict[str, float] = {}
+# word -> minus its IDF.  jieba's table holds ~350,000 words and probing it misses the CPU
+# cache, while reports use a few thousand; negated, so that `keyword_weights` sorts its
+# (-weight, word) pairs without a pass to negate them (n * -idf == -(n * idf) exactly).
+# Bounded like `_KEEP`.
+_NEG_IDF: dict[str, float] = {}
 
 
-def _idf_of(words: Iterable[str]) -> dict[str, float]:
-    """A word -> IDF dict holding every one of `words` (unknown words get the median IDF, as in jieba).
+def _neg_idf(words: Iterable[str]) -> dict[str, float]:
+    """The word -> -IDF memo, holding every one of `words` (unknown words get the median IDF, as in jieba).
 
     A full memo is replaced, not cleared, so a dict already handed out stays whole.
     """
-    global _IDF
-    idf = _IDF
-    missing = set(words).difference(idf)
+    global _NEG_IDF
+    memo = _NEG_IDF
+    missing = set(words).difference(memo)
     if missing:
-        if len(idf) + len(missing) > _MEMO_LIMIT:
-            idf = _IDF = {}
+        if len(memo) + len(missing) > _MEMO_LIMIT:
+            memo = _NEG_IDF = {}
             missing = set(words)
         table, median = _idf_table()
         for word in missing:
-            idf[word] = table.get(word, median)
-    return idf
+            memo[word] = -table.get(word, median)
+    return memo
+
+
+def learn(words: Iterable[str]) -> None:
+    """Look up the IDF of these words (a report's whole index) once, before many `keyword_weights`."""
+    _neg_idf(words)
 
 
 _HEAP_FROM = 200  # distinct words; below, one C sort beats heapq's Python loop
@@ -223,15 +230,22 @@ def keyword_weights(words: list[str], top: int = 12) -> dict[str, float]:
 
     Best first, ties by the word.  The extractive engine calls this twice for
     every section, so the per-word work runs in C: `(-weight, word)` pairs made
-    by `map` and ordered by plain tuple comparison (negating a float is exact);
-    a long range keeps its `top` with a heap instead of sorting every word.
+    by `map` and ordered by plain tuple comparison; a long range keeps its
+    `top` with a heap instead of sorting every word.
     """
     counts = Counter(words)
-    idf = _idf_of(counts)
-    weights = map(operator.mul, counts.values(), map(idf.__getitem__, counts))
-    pairs = zip(map(operator.neg, weights), counts)
-    best = heapq.nsmallest(top, pairs) if len(counts) > _HEAP_FROM else sorted(pairs)[:top]
+    try:
+        best = _best_pairs(counts, _NEG_IDF, top)
+    except KeyError:  # a word `learn` has not seen
+        best = _best_pairs(counts, _neg_idf(counts), top)
     return {word: -negated for negated, word in best}
+
+
+def _best_pairs(counts: Counter[str], neg_idf: dict[str, float], top: int) -> list[tuple[float, str]]:
+    """The `top` smallest `(-count * idf, word)` pairs, smallest first."""
+    negated = map(operator.mul, counts.values(), map(neg_idf.__getitem__, counts))
+    pairs = zip(negated, counts)
+    return heapq.nsmallest(top, pairs) if len(counts) > _HEAP_FROM else sorted(pairs)[:top]
 
 
 def keywords(words: list[str], top: int = 8) -> list[str]:

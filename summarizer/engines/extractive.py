@@ -22,7 +22,7 @@ from itertools import chain
 from typing import NamedTuple
 
 from ..config import Settings
-from ..ranking import WordIndex, keyword_weights, sentence_score
+from ..ranking import WordIndex, keyword_weights, learn, sentence_score
 from ..schema import Claim, Engine, ReportSummary, Section, Span
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
 from .base import ReportContext, build_sections, build_source
@@ -72,6 +72,7 @@ class Extractor:
         self.ctx = ctx
         self.text = ctx.norm.clean.text
         self.words = WordIndex.build(self.text)
+        learn(self.words.words)
         self.children: dict[str, list[SectionNode]] = {}
         for node in ctx.nodes:
             if node.parent_id is not None:
