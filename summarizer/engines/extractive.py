@@ -355,12 +355,11 @@ def summarize_extractive(
 
     started = time.perf_counter()
     ex = extractor or Extractor(ctx)
-    sections: list[Section] = build_sections(ctx)
-    by_id = {n.id: n for n in ctx.nodes}
-    for section in sections:
-        node = by_id[section.id]
-        section.summary = ex.section_claims(node)
-        section.keywords = ex.section_keywords(node)
+    sections: list[Section] = build_sections(
+        ctx,
+        summaries={n.id: ex.section_claims(n) for n in ctx.nodes},
+        keywords={n.id: ex.section_keywords(n) for n in ctx.nodes},
+    )
     achievements = ex.achievements()
     problems = ex.problem_items()
     summary = ReportSummary(
