@@ -244,7 +244,7 @@ def keyword_weights(words: list[str], top: int = 12) -> dict[str, float]:
 def _best_pairs(counts: Counter[str], neg_idf: dict[str, float], top: int) -> list[tuple[float, str]]:
     """The `top` smallest `(-count * idf, word)` pairs, smallest first."""
     negated = map(operator.mul, counts.values(), map(neg_idf.__getitem__, counts))
-    pairs = zip(negated, counts)
+    pairs = zip(negated, counts, strict=True)
     return heapq.nsmallest(top, pairs) if len(counts) > _HEAP_FROM else sorted(pairs)[:top]
 
 
