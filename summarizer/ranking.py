@@ -233,6 +233,8 @@ def keyword_weights(words: list[str], top: int = 12) -> dict[str, float]:
     by `map` and ordered by plain tuple comparison; a long range keeps its
     `top` with a heap instead of sorting every word.
     """
+    if not words:  # a section whose text is all in its subsections
+        return {}
     counts = Counter(words)
     try:
         best = _best_pairs(counts, _NEG_IDF, top)
