@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from summarizer import Settings
-from summarizer.engines.extractive import Extractor
+from summarizer.engines.extractive import Extractor, _inside_any
 from summarizer.pipeline import prepare
+from summarizer.sections import SectionNode
 
 EVIDENCE_CASES = [
     pytest.param("全年新增就业岗位120个，群众满意度提升。\n道路硬化5公里。", id="no-removal"),
@@ -34,3 +35,37 @@ def test_evidence_splits_around_removed_spam() -> None:
     assert len(spans) == 2
     assert all(text[s.start : s.end] == s.quote for s in spans)
     assert "加微信" not in "".join(s.quote for s in spans)
+
+
+def _node(node_id: str, kind: str, start: int, end: int) -> SectionNode:
+    return SectionNode(node_id, None, 1, node_id, kind, start, end, start, start)  # type: ignore[arg-type]
+
+
+INSIDE_CASES = [
+    pytest.param([("a", "review", 0, 10), ("b", "plan", 10, 20)], ["b"], id="one-top"),
+    pytest.param(
+        [("a", "plan", 0, 20), ("b", "plan", 2, 8), ("c", "other", 3, 5), ("d", "other", 18, 25)],
+        ["a", "b", "c"],
+        id="nested-and-overhanging",
+    ),
+    pytest.param(
+        [("a", "plan", 0, 5), ("b", "targets", 5, 9), ("c", "other", 3, 7)], ["a", "b"], id="straddles-two"
+    ),
+    pytest.param(
+        [("a", "other", 0, 10), ("b", "plan", 0, 10), ("c", "other", 4, 4)], ["a", "b", "c"], id="same-range"
+    ),
+    pytest.param(
+        [("a", "plan", 5, 9), ("b", "other", 0, 30), ("c", "plan", 1, 3)], ["a", "c"], id="tops-out-of-order"
+    ),
+    pytest.param([("a", "other", 0, 10)], [], id="no-top"),
+]
+
+
+@pytest.mark.parametrize(("nodes", "expected"), INSIDE_CASES)
+def test_nodes_inside_a_top(nodes: list[tuple[str, str, int, int]], expected: list[str]) -> None:
+    built = [_node(*n) for n in nodes]
+    tops = [n for n in built if n.kind in ("plan", "targets")]
+    brute = [n for n in built if any(t.start <= n.start and n.end <= t.end for t in tops)]
+    found = _inside_any(built, tops)
+    assert found == brute
+    assert [n.id for n in found] == expected

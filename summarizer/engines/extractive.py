@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left
-from itertools import chain
+from bisect import bisect_left, bisect_right
+from itertools import accumulate, chain
 from typing import NamedTuple
 
 from ..config import Settings
@@ -153,8 +153,7 @@ class Extractor:
         """Sections of these kinds, with all their descendants (found once per `kinds`)."""
         inside = self._of_kind.get(kinds)
         if inside is None:
-            tops = [n for n in self.ctx.nodes if n.kind in kinds]
-            inside = [n for n in self.ctx.nodes if any(t.start <= n.start and n.end <= t.end for t in tops)]
+            inside = _inside_any(self.ctx.nodes, [n for n in self.ctx.nodes if n.kind in kinds])
             self._of_kind[kinds] = inside
         return list(inside)
 
@@ -313,6 +312,24 @@ class Extractor:
 
 def _count_in(positions: list[int], start: int, end: int) -> int:
     return bisect_left(positions, end) - bisect_left(positions, start)
+
+
+def _inside_any(nodes: list[SectionNode], tops: list[SectionNode]) -> list[SectionNode]:
+    """The nodes whose range lies inside the range of one of `tops`, in order.
+
+    A node starting at `s` lies inside some top iff the tops starting at or
+    before `s` reach, at the farthest, to its end or beyond: one bisect per node
+    instead of a test against every top.
+    """
+    bounds = sorted((t.start, t.end) for t in tops)
+    starts = [start for start, _ in bounds]
+    reach = list(accumulate((end for _, end in bounds), max))
+    found = []
+    for node in nodes:
+        i = bisect_right(starts, node.start)
+        if i and reach[i - 1] >= node.end:
+            found.append(node)
+    return found
 
 
 def _deepest(nodes: list[SectionNode], pos: int) -> SectionNode | None:
