@@ -15,12 +15,16 @@ loaded once per process, on first need, by `_segmenter()` and `_idf_table()`.
 from __future__ import annotations
 
 import bisect
+import heapq
 import importlib.util
 import math
+import operator
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -152,13 +156,14 @@ def load() -> None:
 
 # word -> whether it can be a keyword; reports share most of their words, so this stays small.
 _KEEP: dict[str, bool] = {}
+_MEMO_LIMIT = 200_000  # words per memo
 
 
 def _keep(word: str) -> bool:
     keep = _KEEP.get(word)
     if keep is None:
         keep = bool(_CJK_WORD.match(word)) and word not in _GENERIC_WORDS and not _NUMBER_WORD.match(word)
-        if len(_KEEP) < 200_000:
+        if len(_KEEP) < _MEMO_LIMIT:
             _KEEP[word] = keep
     return keep
 
@@ -187,13 +192,62 @@ class WordIndex:
         return self.words[lo:hi]
 
 
+# word -> minus its IDF.  jieba's table holds ~350,000 words and probing it misses the CPU
+# cache, while reports use a few thousand; negated, so that `keyword_weights` sorts its
+# (-weight, word) pairs without a pass to negate them (n * -idf == -(n * idf) exactly).
+# Bounded like `_KEEP`.
+_NEG_IDF: dict[str, float] = {}
+
+
+def _neg_idf(words: Iterable[str]) -> dict[str, float]:
+    """The word -> -IDF memo, holding every one of `words` (unknown words get the median IDF, as in jieba).
+
+    A full memo is replaced, not cleared, so a dict already handed out stays whole.
+    """
+    global _NEG_IDF
+    memo = _NEG_IDF
+    missing = set(words).difference(memo)
+    if missing:
+        if len(memo) + len(missing) > _MEMO_LIMIT:
+            memo = _NEG_IDF = {}
+            missing = set(words)
+        table, median = _idf_table()
+        for word in missing:
+            memo[word] = -table.get(word, median)
+    return memo
+
+
+def learn(words: Iterable[str]) -> None:
+    """Look up the IDF of these words (a report's whole index) once, before many `keyword_weights`."""
+    _neg_idf(words)
+
+
+_HEAP_FROM = 200  # distinct words; below, one C sort beats heapq's Python loop
+
+
 def keyword_weights(words: list[str], top: int = 12) -> dict[str, float]:
-    """TF-IDF weights of the `top` most characteristic words of a range."""
-    idf, median = _idf_table()
+    """TF-IDF weights of the `top` most characteristic words of a range.
+
+    Best first, ties by the word.  The extractive engine calls this twice for
+    every section, so the per-word work runs in C: `(-weight, word)` pairs made
+    by `map` and ordered by plain tuple comparison; a long range keeps its
+    `top` with a heap instead of sorting every word.
+    """
+    if not words:  # a section whose text is all in its subsections
+        return {}
     counts = Counter(words)
-    scored = {w: n * idf.get(w, median) for w, n in counts.items()}
-    best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return dict(best)
+    try:
+        best = _best_pairs(counts, _NEG_IDF, top)
+    except KeyError:  # a word `learn` has not seen
+        best = _best_pairs(counts, _neg_idf(counts), top)
+    return {word: -negated for negated, word in best}
+
+
+def _best_pairs(counts: Counter[str], neg_idf: dict[str, float], top: int) -> list[tuple[float, str]]:
+    """The `top` smallest `(-count * idf, word)` pairs, smallest first."""
+    negated = map(operator.mul, counts.values(), map(neg_idf.__getitem__, counts))
+    pairs = zip(negated, counts, strict=True)
+    return heapq.nsmallest(top, pairs) if len(counts) > _HEAP_FROM else sorted(pairs)[:top]
 
 
 def keywords(words: list[str], top: int = 8) -> list[str]:
@@ -204,5 +258,5 @@ def sentence_score(words: list[str], weights: dict[str, float], length: int) -> 
     """How much of the section's key content a sentence carries, damped for length."""
     if length <= 0:
         return 0.0
-    gained = sum(weights.get(w, 0.0) for w in set(words))
+    gained = sum(map(weights.get, set(words), repeat(0.0)))
     return gained / math.sqrt(max(length, 20))

@@ -40,10 +40,16 @@ class Span(_Model):
 
     @classmethod
     def of(cls, text: str, start: int, end: int) -> Span:
-        """The span of `text[start:end]`, quote included (so it is always right)."""
+        """The span of `text[start:end]`, quote included (so it is always right).
+
+        Validated as `cls(...)` would be, minus `BaseModel.__init__`'s Python
+        frame: a report makes thousands of spans.
+        """
         if not 0 <= start <= end <= len(text):
             raise ValueError(f"span {start}:{end} outside text of length {len(text)}")
-        return cls(start=start, end=end, quote=text[start:end])
+        return cls.__pydantic_validator__.validate_python(
+            {"start": start, "end": end, "quote": text[start:end]}
+        )
 
     def matches(self, text: str) -> bool:
         return 0 <= self.start <= self.end <= len(text) and text[self.start : self.end] == self.quote

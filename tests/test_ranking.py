@@ -73,3 +73,42 @@ def test_idf_table_is_jiebas() -> None:
     assert idf == analyse.default_tfidf.idf_freq
     assert median == analyse.default_tfidf.median_idf
     assert len(idf) > 100_000
+
+
+def _reference_weights(words: list[str], top: int) -> dict[str, float]:
+    """TF-IDF top words the plain way: every word scored, sorted by (-weight, word)."""
+    from collections import Counter
+
+    from summarizer.ranking import _idf_table
+
+    idf, median = _idf_table()
+    scored = {w: n * idf.get(w, median) for w, n in Counter(words).items()}
+    return dict(sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+
+
+WEIGHT_CASES = [
+    pytest.param([], 8, id="empty"),
+    pytest.param(["乡村振兴"], 8, id="one-word"),
+    pytest.param(["产业", "产业", "旅游", "乡村振兴", "旅游", "产业"], 2, id="counts-decide"),
+    # Words missing from jieba's IDF table share the median: their ties go by the word.
+    pytest.param(["甲乙丙丁戊", "丁戊甲乙丙", "丙丁戊甲乙", "乙丙丁戊甲"], 3, id="unknown-words-tie"),
+    pytest.param(["污水处理", "污水处理", "道路硬化", "道路硬化", "产业"], 12, id="top-above-distinct"),
+    pytest.param([f"词{i:04d}" for i in range(600)] + ["产业"] * 3, 8, id="long-range-heap"),
+]
+
+
+@pytest.mark.parametrize(("words", "top"), WEIGHT_CASES)
+def test_keyword_weights_equal_the_plain_computation(words: list[str], top: int) -> None:
+    weights = keyword_weights(words, top)
+    assert list(weights.items()) == list(_reference_weights(words, top).items())
+
+
+def test_keyword_weights_stay_right_when_the_idf_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer import ranking
+
+    monkeypatch.setattr(ranking, "_MEMO_LIMIT", 5)
+    monkeypatch.setattr(ranking, "_NEG_IDF", {})
+    batches = [["产业", "旅游", "乡村振兴"], ["污水处理", "道路硬化", "产业", "养老服务"], ["产业"] * 2]
+    for words in batches:
+        assert keyword_weights(words, 3) == _reference_weights(words, 3)
+        assert len(ranking._NEG_IDF) <= 5

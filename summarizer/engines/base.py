@@ -8,13 +8,13 @@ engine start from exactly the same grounded material.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..facts import Facts
 from ..ingest import Document, text_sha256
 from ..normalize import Normalized
-from ..schema import Section, Source, SourceWarning, Span
+from ..schema import Claim, Section, Source, SourceWarning, Span
 from ..sections import SectionNode
 
 # progress(stage, done, total): "ingest", "sections", "facts", "summarize", "verify"
@@ -78,8 +78,16 @@ def _top_level_bounds(ctx: ReportContext, tops: list[SectionNode]) -> list[tuple
     return bounds
 
 
-def build_sections(ctx: ReportContext) -> list[Section]:
-    """The section tree as contract `Section`s (no summaries yet), spans into the original."""
+def build_sections(
+    ctx: ReportContext,
+    summaries: Mapping[str, list[Claim]] | None = None,
+    keywords: Mapping[str, list[str]] | None = None,
+) -> list[Section]:
+    """The section tree as contract `Section`s, spans into the original.
+
+    `summaries` and `keywords` by section id, when the engine has them already:
+    given here, not assigned afterwards (pydantic's `__setattr__` is slow).
+    """
     tops = [n for n in ctx.nodes if n.level == 1 and n.end > n.start]
     top_bounds = dict(zip((n.id for n in tops), _top_level_bounds(ctx, tops), strict=True))
     sections: list[Section] = []
@@ -97,6 +105,8 @@ def build_sections(ctx: ReportContext) -> list[Section]:
                 title=node.title,
                 kind=node.kind,
                 span=span,
+                summary=summaries.get(node.id, []) if summaries else [],
+                keywords=keywords.get(node.id, []) if keywords else [],
             )
         )
     return sections

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left
-from dataclasses import dataclass, replace
+from bisect import bisect_left, bisect_right
+from itertools import accumulate, chain
+from typing import NamedTuple
 
 from ..config import Settings
-from ..ranking import WordIndex, keyword_weights, sentence_score
-from ..schema import Claim, Engine, ReportSummary, Section
+from ..ranking import WordIndex, keyword_weights, learn, sentence_score
+from ..schema import Claim, Engine, ReportSummary, Section, Span
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
 from .base import ReportContext, build_sections, build_source
 
@@ -49,9 +50,11 @@ _MIN_UNIT = 8
 _SHORT_LEAD = 16
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """A sentence (or clause of a long sentence) of one section's own text."""
+class _Unit(NamedTuple):
+    """A sentence (or clause of a long sentence) of one section's own text.
+
+    A named tuple, not a frozen dataclass: a report has hundreds and each is built in `__init__`.
+    """
 
     start: int
     end: int
@@ -69,6 +72,7 @@ class Extractor:
         self.ctx = ctx
         self.text = ctx.norm.clean.text
         self.words = WordIndex.build(self.text)
+        learn(self.words.words)
         self.children: dict[str, list[SectionNode]] = {}
         for node in ctx.nodes:
             if node.parent_id is not None:
@@ -81,6 +85,7 @@ class Extractor:
             to_clean(i.evidence.start) for i in ctx.facts.indicators if i.kind == "target"
         )
         self.units: dict[str, list[_Unit]] = {n.id: self._units_of(n) for n in ctx.nodes}
+        self._of_kind: dict[tuple[str, ...], list[SectionNode]] = {}
 
     # -- sentences ---------------------------------------------------------------------------
     def own_ranges(self, node: SectionNode) -> list[tuple[int, int]]:
@@ -105,7 +110,7 @@ class Extractor:
                 else:
                     spans.append((s, e))
         words_all = [self.words.words_in(s, e) for s, e in spans]
-        weights = keyword_weights([w for ws in words_all for w in ws])
+        weights = keyword_weights(list(chain.from_iterable(words_all)))
         units = []
         for (s, e), words in zip(spans, words_all, strict=True):
             if e - s < _MIN_UNIT:
@@ -124,18 +129,33 @@ class Extractor:
         return units
 
     def claim(self, claim_id: str, start: int, end: int, section_id: str | None) -> Claim:
-        spans = self.ctx.norm.clean.spans(start, end)
+        spans = self.evidence(start, end)
         return Claim(id=claim_id, text="".join(s.quote for s in spans), evidence=spans, section_id=section_id)
+
+    def evidence(self, start: int, end: int) -> list[Span]:
+        """`clean.spans(start, end)`: the original spans of a clean range, split around removed text.
+
+        Most claims are one unbroken stretch of the original (every character
+        ends where the next begins): that is one comparison of two slices of
+        the offset map, and their one span is built directly instead of walking
+        the range character by character.
+        """
+        clean = self.ctx.norm.clean
+        if start < end and clean.starts[start + 1 : end] == clean.ends[start : end - 1]:
+            return [Span.of(clean.original, clean.starts[start], clean.ends[end - 1])]
+        return clean.spans(start, end)
 
     def _claims(self, prefix: str, units: list[_Unit]) -> list[Claim]:
         ordered = sorted(units, key=lambda u: u.start)
         return [self.claim(f"{prefix}-{i}", u.start, u.end, u.section.id) for i, u in enumerate(ordered, 1)]
 
     def nodes_of_kind(self, *kinds: str) -> list[SectionNode]:
-        """Sections of these kinds, with all their descendants."""
-        tops = [n for n in self.ctx.nodes if n.kind in kinds]
-        inside = [n for n in self.ctx.nodes if any(t.start <= n.start and n.end <= t.end for t in tops)]
-        return inside
+        """Sections of these kinds, with all their descendants (found once per `kinds`)."""
+        inside = self._of_kind.get(kinds)
+        if inside is None:
+            inside = _inside_any(self.ctx.nodes, [n for n in self.ctx.nodes if n.kind in kinds])
+            self._of_kind[kinds] = inside
+        return list(inside)
 
     def descendants(self, node: SectionNode) -> list[SectionNode]:
         found: list[SectionNode] = []
@@ -159,7 +179,7 @@ class Extractor:
         lead, rest = units[0], units[1:]
         if lead.end - lead.start < _SHORT_LEAD and rest:
             # "项目建设推动有力。" is a run-in subtitle: it leads together with the next sentence.
-            lead, rest = replace(lead, end=rest[0].end), rest[1:]
+            lead, rest = lead._replace(end=rest[0].end), rest[1:]
         best = sorted(rest, key=lambda u: (-(u.score + u.actual + u.target + 2 * u.headline), u.start))
         return self._claims(f"s{node.id}", [lead, *best[: wanted - 1]])
 
@@ -294,6 +314,24 @@ def _count_in(positions: list[int], start: int, end: int) -> int:
     return bisect_left(positions, end) - bisect_left(positions, start)
 
 
+def _inside_any(nodes: list[SectionNode], tops: list[SectionNode]) -> list[SectionNode]:
+    """The nodes whose range lies inside the range of one of `tops`, in order.
+
+    A node starting at `s` lies inside some top iff the tops starting at or
+    before `s` reach, at the farthest, to its end or beyond: one bisect per node
+    instead of a test against every top.
+    """
+    bounds = sorted((t.start, t.end) for t in tops)
+    starts = [start for start, _ in bounds]
+    reach = list(accumulate((end for _, end in bounds), max))
+    found = []
+    for node in nodes:
+        i = bisect_right(starts, node.start)
+        if i and reach[i - 1] >= node.end:
+            found.append(node)
+    return found
+
+
 def _deepest(nodes: list[SectionNode], pos: int) -> SectionNode | None:
     found = None
     for node in nodes:
@@ -334,12 +372,11 @@ def summarize_extractive(
 
     started = time.perf_counter()
     ex = extractor or Extractor(ctx)
-    sections: list[Section] = build_sections(ctx)
-    by_id = {n.id: n for n in ctx.nodes}
-    for section in sections:
-        node = by_id[section.id]
-        section.summary = ex.section_claims(node)
-        section.keywords = ex.section_keywords(node)
+    sections: list[Section] = build_sections(
+        ctx,
+        summaries={n.id: ex.section_claims(n) for n in ctx.nodes},
+        keywords={n.id: ex.section_keywords(n) for n in ctx.nodes},
+    )
     achievements = ex.achievements()
     problems = ex.problem_items()
     summary = ReportSummary(
