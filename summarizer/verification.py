@@ -89,9 +89,17 @@ class _Source:
 
     def __init__(self, original: str, regions: list[tuple[int, int]] | None = None) -> None:
         self.original = original
-        self.text = SourceText(original)
         self.sentences = sentence_bounds(original)
         self.figures = SourceFigures(original, self.sentences, regions or heading_regions(original))
+
+    @cached_property
+    def text(self) -> SourceText:
+        """Built on first use: only quotes that are not at their offsets need it.
+
+        Normalizing the whole report costs more than checking all the claims of
+        a summary whose evidence quotes the source exactly, as ours does.
+        """
+        return SourceText(self.original)
 
     @cached_property
     def sentence_index(self) -> SentenceIndex:
