@@ -152,10 +152,8 @@ def _check_claim(source: _Source, claim: Claim) -> tuple[Claim, list[str]]:
     done = source.checks.get(key)
     if done is None:
         done = source.checks[key] = _check_text(source, claim.text, claim.evidence)
-        numbers = done.numbers
-    else:
-        numbers = [number.model_copy() for number in done.numbers]  # each claim its own checks
-    update = {"evidence": list(done.evidence), "numbers": numbers, "support": done.support}
+    # Claims repeating a claim share its checks (models are never changed once built), not its lists.
+    update = {"evidence": list(done.evidence), "numbers": list(done.numbers), "support": done.support}
     return claim.model_copy(update=update), list(done.reasons)
 
 

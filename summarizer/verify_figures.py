@@ -191,6 +191,7 @@ class SourceFigures:
         self._names: dict[int, str] = {}
         self._roles: dict[int, Role] = {}
         self._rivals: dict[int, list[str]] = {}
+        self._spans: dict[int, Span] = {}
 
     def repaired(self, figure: Figure) -> Figure | None:
         """An OCR-suspect figure read with its look-alike letters as digits ("IlOO" -> 1100)."""
@@ -207,6 +208,13 @@ class SourceFigures:
         if index not in self._names:
             self._names[index] = indicator_name(self.original, self.figures[index], self.positions)
         return self._names[index]
+
+    def span(self, index: int) -> Span:
+        """Where figure `index` is: one `Span` for every claim that cites the figure."""
+        if index not in self._spans:
+            figure = self.figures[index]
+            self._spans[index] = Span.of(self.original, figure.start, figure.end)
+        return self._spans[index]
 
     def role(self, index: int) -> Role:
         if index not in self._roles:
@@ -339,7 +347,7 @@ def match_figure(
     if best is None:
         return FigureMatch("unsupported", _absent_reason(source, figure, evidence), None)
     stated = source.figures[best.index]
-    span = Span.of(source.original, stated.start, stated.end)
+    span = source.span(best.index)
     # The claim's name is only reported when it differs, and then it has been read.
     return _judge(figure, stated, best, name or "", source.name(best.index), span)
 
