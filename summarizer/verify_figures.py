@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -190,7 +191,6 @@ class SourceFigures:
         # Read on first use, once per figure: a figure may be a candidate for many claims.
         self._names: dict[int, str] = {}
         self._roles: dict[int, Role] = {}
-        self._rivals: dict[int, list[str]] = {}
         self._spans: dict[int, Span] = {}
 
     def repaired(self, figure: Figure) -> Figure | None:
@@ -227,20 +227,19 @@ class SourceFigures:
     def region_of(self, position: int) -> int:
         return bisect_right(self.region_starts, position) - 1
 
-    def names_in_sentence(self, index: int) -> list[str]:
-        """Indicator names of the other figures of the sentence that holds figure `index`."""
-        if index not in self._rivals:
-            self._rivals[index] = self._read_names_in_sentence(index)
-        return self._rivals[index]
+    def names_in_sentence(self, index: int) -> Iterator[str]:
+        """Indicator names of the other figures of the sentence that holds figure `index`.
 
-    def _read_names_in_sentence(self, index: int) -> list[str]:
+        Read one by one as they are asked for: a sentence may chain a dozen figures,
+        and the first name that decides is often the only one needed.
+        """
         sentence = self.sentence_of(self.figures[index].start)
         if sentence < 0:
-            return []
+            return
         start, end = self.sentences[sentence]
         first = bisect_left(self.positions.starts, start)
         last = bisect_left(self.positions.starts, end)
-        return [self.name(other) for other in range(first, last) if other != index]
+        yield from (self.name(other) for other in range(first, last) if other != index)
 
     def redacted_in(self, spans: list[Span]) -> Figure | None:
         """A redacted figure inside the spans, if any."""
@@ -384,7 +383,7 @@ def _names_indicator(figure: Figure) -> bool:
     return figure.kind == "amount" and figure.base_unit() not in _TIME_UNITS
 
 
-def _names_agree(claim_name: str, source_name: str, rivals: list[str]) -> bool:
+def _names_agree(claim_name: str, source_name: str, rivals: Iterable[str]) -> bool:
     """Whether the claim's indicator name can be the source figure's.
 
     Not when the claim's name fits another figure of the source sentence better
@@ -398,11 +397,10 @@ def _names_agree(claim_name: str, source_name: str, rivals: list[str]) -> bool:
     source_pairs = _bigrams(source_name)
     if source_pairs and (source_name in claim_name or claim_name in source_name):
         return True
-    own = len(claim_pairs & source_pairs)
-    best_rival = max((len(claim_pairs & _bigrams(r)) for r in rivals if r != source_name), default=0)
-    if not source_pairs:
-        return best_rival < _RIVAL_MIN_PAIRS
-    return own >= best_rival
+    # A rival fits better when it shares more pairs with the claim's name than the
+    # source's name does; when the source's name is unknown, when it shares a few.
+    better = len(claim_pairs & source_pairs) + 1 if source_pairs else _RIVAL_MIN_PAIRS
+    return not any(len(claim_pairs & _bigrams(r)) >= better for r in rivals if r != source_name)
 
 
 def _absent_reason(source: SourceFigures, figure: Figure, evidence: list[Span]) -> str:
