@@ -91,7 +91,7 @@ def main() -> None:
         )
 
     print(
-        f"\nmilliseconds, median wall (median CPU) of {args.runs} runs; {CLAIMS_PER_SUMMARY} claims per summary"
+        f"\nmilliseconds, median (fastest) wall of {args.runs} runs; {CLAIMS_PER_SUMMARY} claims per summary"
     )
     print("seed   chars  cited evidence  no evidence     free-text summary (seed 003's)")
     free_text = (VERIFY / "free_text_003.md").read_text(encoding="utf-8")

@@ -34,8 +34,12 @@ from .schema import Span
 
 # Full-width ASCII (！ to ～) and the ideographic space fold to their ASCII twins.
 _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Runs of those characters: `str.translate` looks up every character of a Chinese
+# text one by one, so only the runs that change are translated.
+_WIDE_RUN = re.compile("[\uff01-\uff5e\u3000]+")
 # ASCII letters only: str.lower() may change the length of other scripts' text.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_ASCII_UPPER_RUN = re.compile("[A-Z]+")
 
 # A line break inside a sentence followed by "2、": a page number of a scanned or
 # shared document, not part of the text (the previous line does not end a sentence).
@@ -47,6 +51,10 @@ _OCR_RUN = re.compile(
     r"(?<![A-Za-z])[0-9IlOo]*[0-9][0-9IlOo]*(?![A-Za-z])|(?<![A-Za-z])[IlOo0-9]{2,}(?=[多余万亿千百元%％])"
 )
 _OCR_TABLE = str.maketrans("IlOo", "1100")
+# The runs of digits and look-alikes that hold a look-alike: `_OCR_RUN` matches lie
+# inside such runs (and change only those that hold a look-alike), so it is tried
+# only there, seeing one character on either side as over the whole text.
+_LOOKALIKE_RUN = re.compile(r"[0-9IlOo]*[IlOo][0-9IlOo]*")
 
 # Quotes this short could match almost anywhere fuzzily: exact or normalized only.
 _MIN_FUZZY_LENGTH = 8
@@ -92,8 +100,19 @@ def fold_text(text: str) -> str:
     >>> fold_text("总投资IlOO多万元，增长５％")
     '总投资1100多万元,增长5%'
     """
-    folded = text.translate(_WIDTH_TABLE)
-    return _OCR_RUN.sub(lambda m: m.group().translate(_OCR_TABLE), folded)
+    folded = _WIDE_RUN.sub(lambda m: m.group().translate(_WIDTH_TABLE), text)
+    pieces: list[str] = []
+    done = 0
+    for run in _LOOKALIKE_RUN.finditer(folded):
+        for match in _OCR_RUN.finditer(folded, run.start(), run.end() + 1):
+            pieces += [folded[done : match.start()], match.group().translate(_OCR_TABLE)]
+            done = match.end()
+    return "".join([*pieces, folded[done:]]) if pieces else folded
+
+
+def _ascii_lower(text: str) -> str:
+    """`text` with ASCII capitals in lower case (same as translating `_ASCII_LOWER`, faster)."""
+    return _ASCII_UPPER_RUN.sub(lambda m: m.group().lower(), text)
 
 
 @lru_cache(maxsize=4096)
@@ -103,7 +122,7 @@ def normalize_for_match(text: str) -> str:
     >>> normalize_for_match("ＧＤＰ 增长 5.5％，以上")
     'gdp增长5.5%以上'
     """
-    return _strip_ignored(fold_text(_PAGE_MARKER.sub("", text)).translate(_ASCII_LOWER))
+    return _strip_ignored(_ascii_lower(fold_text(_PAGE_MARKER.sub("", text))))
 
 
 class SourceText:
@@ -112,14 +131,19 @@ class SourceText:
     def __init__(self, original: str) -> None:
         self.original = original
         self.folded = fold_text(original)
-        folded = self.folded.translate(_ASCII_LOWER)
-        dropped = bytearray(len(original))
+        # Page markers of the original are blanked out: blanks are ignored, and the length is kept.
+        pieces: list[str] = []
+        done = 0
+        lowered = _ascii_lower(self.folded)
         for marker in _PAGE_MARKER.finditer(original):
-            dropped[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
-        ignored = {c for c in set(folded) if _is_ignored(c)}
+            pieces += [lowered[done : marker.start()], " " * (marker.end() - marker.start())]
+            done = marker.end()
+        kept = _kept_runs("".join([*pieces, lowered[done:]]))
         # positions[i] is where normalized[i] sits in the original.
-        self.positions = [i for i, c in enumerate(folded) if c not in ignored and not dropped[i]]
-        self.normalized = "".join(folded[i] for i in self.positions)
+        self.positions: list[int] = []
+        for run in kept:
+            self.positions.extend(range(run.start(), run.end()))
+        self.normalized = "".join(run.group() for run in kept)
 
     def to_original(self, norm_start: int, norm_end: int) -> tuple[int, int]:
         """The original range covering the normalized range `[norm_start, norm_end)`."""
@@ -162,6 +186,14 @@ class SourceText:
             return None
         start, end = self.to_original(match.dest_start, match.dest_end)
         return Alignment(Span.of(self.original, start, end), AlignmentStatus.FUZZY, match.score)
+
+
+def _kept_runs(text: str) -> list[re.Match[str]]:
+    """The runs of `text` that `normalize_for_match` keeps (no blank or punctuation in them)."""
+    ignored = sorted(c for c in set(text) if _is_ignored(c))
+    if not ignored:
+        return [m for m in [re.match(".+", text, re.DOTALL)] if m is not None]
+    return list(re.finditer(f"[^{''.join(map(re.escape, ignored))}]+", text))
 
 
 def fuzzy_threshold(length: int) -> float:

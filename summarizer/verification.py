@@ -44,7 +44,7 @@ from .align import (
 from .errors import InputError
 from .numbers import Figure, find_figures, same_quantity
 from .schema import Claim, NumberCheck, ReportSummary, Span, Support, Verification, VerificationIssue
-from .verify_figures import FigureMatch, SourceFigures, match_figure
+from .verify_figures import FigureMatch, FigurePositions, SourceFigures, match_figure
 
 # Wording thresholds: share of the claim's characters found in order in its evidence.
 _COVERAGE_SUPPORTED = 0.6
@@ -84,14 +84,40 @@ class _Verdict:
             self.reasons.append(reason)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """The outcome of checking one claim text with its cited spans."""
+
+    evidence: list[Span]
+    numbers: list[NumberCheck]
+    support: Support
+    reasons: list[str]
+
+
+# A claim as checked: its text and its cited spans (start, end, quote).
+_ClaimKey = tuple[str, tuple[tuple[int, int, str], ...]]
+
+
 class _Source:
     """Everything about the original text that claims are checked against, computed once."""
 
     def __init__(self, original: str, regions: list[tuple[int, int]] | None = None) -> None:
         self.original = original
-        self.text = SourceText(original)
         self.sentences = sentence_bounds(original)
         self.figures = SourceFigures(original, self.sentences, regions or heading_regions(original))
+        # Checks already made for this summary: a summary repeats claims (an overview
+        # sentence is also a section's), and a check depends only on the claim's
+        # text and cited spans.  At most one entry per claim checked.
+        self.checks: dict[_ClaimKey, _Checked] = {}
+
+    @cached_property
+    def text(self) -> SourceText:
+        """Built on first use: only quotes that are not at their offsets need it.
+
+        Normalizing the whole report costs more than checking all the claims of
+        a summary whose evidence quotes the source exactly, as ours does.
+        """
+        return SourceText(self.original)
 
     @cached_property
     def sentence_index(self) -> SentenceIndex:
@@ -120,22 +146,32 @@ def heading_regions(original: str) -> list[tuple[int, int]]:
 
 def _check_claim(source: _Source, claim: Claim) -> tuple[Claim, list[str]]:
     """The claim with evidence, numbers and support re-checked; and the reasons if not supported."""
-    verdict = _Verdict()
     if not claim.text.strip():
         return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"]
-    evidence = _checked_evidence(source, claim.evidence, verdict)
-    claim_figures = find_figures(claim.text)
-    if not claim.evidence:
-        evidence = _find_evidence(source, claim.text, claim_figures)
+    key = (claim.text, tuple((span.start, span.end, span.quote) for span in claim.evidence))
+    done = source.checks.get(key)
+    if done is None:
+        done = source.checks[key] = _check_text(source, claim.text, claim.evidence)
+    # Claims repeating a claim share its checks (models are never changed once built), not its lists.
+    update = {"evidence": list(done.evidence), "numbers": list(done.numbers), "support": done.support}
+    return claim.model_copy(update=update), list(done.reasons)
+
+
+def _check_text(source: _Source, text: str, cited: list[Span]) -> _Checked:
+    """Check a claim's text (not blank) with the spans it cites; see `_check_claim`."""
+    verdict = _Verdict()
+    evidence = _checked_evidence(source, cited, verdict)
+    claim_figures = find_figures(text)
+    if not cited:
+        evidence = _find_evidence(source, text, claim_figures)
         if not evidence:
             verdict.lower("unsupported", "no passage of the source matches this claim")
     if evidence:
         # Figures are checked on their own below; in the wording they would count
         # "二〇二三" against "2023".
-        _check_wording(_without_figures(claim.text, claim_figures), evidence, verdict)
-    numbers = _check_figures(source, claim.text, claim_figures, evidence, verdict)
-    checked = claim.model_copy(update={"evidence": evidence, "numbers": numbers, "support": verdict.support})
-    return checked, verdict.reasons
+        _check_wording(_without_figures(text, claim_figures), evidence, verdict)
+    numbers = _check_figures(source, text, claim_figures, evidence, verdict)
+    return _Checked(evidence, numbers, verdict.support, verdict.reasons)
 
 
 def _checked_evidence(source: _Source, spans: list[Span], verdict: _Verdict) -> list[Span]:
@@ -231,6 +267,7 @@ def _check_figures(
     source: _Source, text: str, claim_figures: list[Figure], evidence: list[Span], verdict: _Verdict
 ) -> list[NumberCheck]:
     numbers: list[NumberCheck] = []
+    positions = FigurePositions(claim_figures)
     for figure in claim_figures:
         if figure.unreadable:
             # Restating the source's mask ("xx亿元") or garbled digits says nothing
@@ -241,7 +278,7 @@ def _check_figures(
             if span is None:
                 verdict.lower("partial", f"{figure.raw}: an unreadable figure the evidence does not show")
             continue
-        match: FigureMatch = match_figure(source.figures, text, figure, claim_figures, evidence)
+        match: FigureMatch = match_figure(source.figures, text, figure, claim_figures, evidence, positions)
         span = match.span
         numbers.append(
             NumberCheck(

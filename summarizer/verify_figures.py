@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -180,11 +181,17 @@ class SourceFigures:
         # Figures by (significant digits, base unit, kind): a claim's figure is compared
         # with the few source figures that can state the same quantity.
         self._by_key: dict[tuple[str, str | None, str], list[int]] = {}
+        # Each figure as compared with a claim's: OCR-suspect digits repaired where they can be.
+        self.readable: list[Figure] = []
         for index, figure in enumerate(self.figures):
             readable = self.repaired(figure) or figure
+            self.readable.append(readable)
             if readable.value is not None:
                 self._by_key.setdefault(_quantity_key(readable), []).append(index)
+        # Read on first use, once per figure: a figure may be a candidate for many claims.
         self._names: dict[int, str] = {}
+        self._roles: dict[int, Role] = {}
+        self._spans: dict[int, Span] = {}
 
     def repaired(self, figure: Figure) -> Figure | None:
         """An OCR-suspect figure read with its look-alike letters as digits ("IlOO" -> 1100)."""
@@ -202,21 +209,37 @@ class SourceFigures:
             self._names[index] = indicator_name(self.original, self.figures[index], self.positions)
         return self._names[index]
 
+    def span(self, index: int) -> Span:
+        """Where figure `index` is: one `Span` for every claim that cites the figure."""
+        if index not in self._spans:
+            figure = self.figures[index]
+            self._spans[index] = Span.of(self.original, figure.start, figure.end)
+        return self._spans[index]
+
+    def role(self, index: int) -> Role:
+        if index not in self._roles:
+            self._roles[index] = figure_role(self.original, self.figures[index], self.positions)
+        return self._roles[index]
+
     def sentence_of(self, position: int) -> int:
         return bisect_right(self.sentence_starts, position) - 1
 
     def region_of(self, position: int) -> int:
         return bisect_right(self.region_starts, position) - 1
 
-    def names_in_sentence(self, index: int) -> list[str]:
-        """Indicator names of the other figures of the sentence that holds figure `index`."""
+    def names_in_sentence(self, index: int) -> Iterator[str]:
+        """Indicator names of the other figures of the sentence that holds figure `index`.
+
+        Read one by one as they are asked for: a sentence may chain a dozen figures,
+        and the first name that decides is often the only one needed.
+        """
         sentence = self.sentence_of(self.figures[index].start)
         if sentence < 0:
-            return []
+            return
         start, end = self.sentences[sentence]
         first = bisect_left(self.positions.starts, start)
         last = bisect_left(self.positions.starts, end)
-        return [self.name(other) for other in range(first, last) if other != index]
+        yield from (self.name(other) for other in range(first, last) if other != index)
 
     def redacted_in(self, spans: list[Span]) -> Figure | None:
         """A redacted figure inside the spans, if any."""
@@ -251,50 +274,81 @@ class _Candidate:
     same_qualifier: bool
     ocr: bool
 
-    def rank(self) -> tuple[int, int, int, int]:
-        order = {"evidence": 0, "section": 1, "elsewhere": 2}[self.location]
-        return (not (self.same_role and self.same_name), order, not self.same_qualifier, self.ocr)
+    def rank(self) -> tuple[bool, int, bool, bool]:
+        return (
+            not (self.same_role and self.same_name),
+            _ORDER[self.location],
+            not self.same_qualifier,
+            self.ocr,
+        )
+
+
+_ORDER: dict[Location, int] = {"evidence": 0, "section": 1, "elsewhere": 2}
+# The rank of a figure stated in the evidence just as the claim states it: nothing ranks before it.
+_BEST_RANK = (False, 0, False, False)
 
 
 def match_figure(
-    source: SourceFigures, claim_text: str, figure: Figure, claim_figures: list[Figure], evidence: list[Span]
+    source: SourceFigures,
+    claim_text: str,
+    figure: Figure,
+    claim_figures: list[Figure],
+    evidence: list[Span],
+    claim_positions: FigurePositions | None = None,
 ) -> FigureMatch:
-    """Whether the source states `figure` (of `claim_text`) in the claim's evidence, and how well."""
-    claim_positions = FigurePositions(claim_figures)
-    role = figure_role(claim_text, figure, claim_positions)
-    name = indicator_name(claim_text, figure, claim_positions)
+    """Whether the source states `figure` (of `claim_text`) in the claim's evidence, and how well.
+
+    The best candidate is the first of the lowest `_Candidate.rank`.  A candidate
+    that cannot rank strictly before the best so far is not read further (its
+    role and indicator name cost the most), and a perfect one ends the search:
+    neither changes which candidate is the first of the lowest rank.
+    `claim_positions` (of `claim_figures`) may be passed by a caller checking
+    several figures of one claim.
+    """
+    positions = claim_positions or FigurePositions(claim_figures)
+    role = figure_role(claim_text, figure, positions)
+    name: str | None = None  # read once, when a candidate names an indicator
     evidence_regions = {source.region_of(s.start) for s in evidence}
-    candidates: list[_Candidate] = []
+    best: _Candidate | None = None
     for index in source.candidates(figure):
-        stated = source.figures[index]
-        readable = source.repaired(stated) or stated
-        if not same_quantity(figure, readable):
+        if not same_quantity(figure, source.readable[index]):
             continue
+        stated = source.figures[index]
         if _inside(stated, evidence):
             location: Location = "evidence"
         elif source.region_of(stated.start) in evidence_regions:
             location = "section"
         else:
             location = "elsewhere"
-        stated_role = figure_role(source.original, stated, source.positions)
-        candidates.append(
-            _Candidate(
-                index=index,
-                location=location,
-                role=stated_role,
-                same_role=roles_agree(role, stated_role),
-                same_name=not _names_indicator(stated)
-                or _names_agree(name, source.name(index), source.names_in_sentence(index)),
-                same_qualifier=same_qualifier(figure, stated),
-                ocr=stated.ocr_suspect,
-            )
+        qualifier_agrees = same_qualifier(figure, stated)
+        # Its rank at best, were role and name to agree.
+        hope = (False, _ORDER[location], not qualifier_agrees, stated.ocr_suspect)
+        if best is not None and hope >= best.rank():
+            continue
+        stated_role = source.role(index)
+        same_name = True
+        if _names_indicator(stated):
+            name = indicator_name(claim_text, figure, positions) if name is None else name
+            same_name = _names_agree(name, source.name(index), source.names_in_sentence(index))
+        candidate = _Candidate(
+            index=index,
+            location=location,
+            role=stated_role,
+            same_role=roles_agree(role, stated_role),
+            same_name=same_name,
+            same_qualifier=qualifier_agrees,
+            ocr=stated.ocr_suspect,
         )
-    if not candidates:
+        if best is None or candidate.rank() < best.rank():
+            best = candidate
+            if best.rank() == _BEST_RANK:
+                break
+    if best is None:
         return FigureMatch("unsupported", _absent_reason(source, figure, evidence), None)
-    best = min(candidates, key=_Candidate.rank)
     stated = source.figures[best.index]
-    span = Span.of(source.original, stated.start, stated.end)
-    return _judge(figure, stated, best, name, source.name(best.index), span)
+    span = source.span(best.index)
+    # The claim's name is only reported when it differs, and then it has been read.
+    return _judge(figure, stated, best, name or "", source.name(best.index), span)
 
 
 def _judge(
@@ -329,7 +383,7 @@ def _names_indicator(figure: Figure) -> bool:
     return figure.kind == "amount" and figure.base_unit() not in _TIME_UNITS
 
 
-def _names_agree(claim_name: str, source_name: str, rivals: list[str]) -> bool:
+def _names_agree(claim_name: str, source_name: str, rivals: Iterable[str]) -> bool:
     """Whether the claim's indicator name can be the source figure's.
 
     Not when the claim's name fits another figure of the source sentence better
@@ -343,11 +397,10 @@ def _names_agree(claim_name: str, source_name: str, rivals: list[str]) -> bool:
     source_pairs = _bigrams(source_name)
     if source_pairs and (source_name in claim_name or claim_name in source_name):
         return True
-    own = len(claim_pairs & source_pairs)
-    best_rival = max((len(claim_pairs & _bigrams(r)) for r in rivals if r != source_name), default=0)
-    if not source_pairs:
-        return best_rival < _RIVAL_MIN_PAIRS
-    return own >= best_rival
+    # A rival fits better when it shares more pairs with the claim's name than the
+    # source's name does; when the source's name is unknown, when it shares a few.
+    better = len(claim_pairs & source_pairs) + 1 if source_pairs else _RIVAL_MIN_PAIRS
+    return not any(len(claim_pairs & _bigrams(r)) >= better for r in rivals if r != source_name)
 
 
 def _absent_reason(source: SourceFigures, figure: Figure, evidence: list[Span]) -> str:
