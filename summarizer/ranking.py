@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import accumulate, compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -177,14 +177,14 @@ class WordIndex:
 
     @classmethod
     def build(cls, text: str) -> WordIndex:
-        words: list[str] = []
-        starts: list[int] = []
-        keep = _keep
-        for word, start, _end in _segmenter().tokenize(text):
-            if keep(word):
-                words.append(word)
-                starts.append(start)
-        return cls(words, starts)
+        # Plain words (no offset tuples), their starts as running sums of lengths, and the
+        # filter through the memo: all loops in C, a Python call only for a word not seen yet.
+        words = _segmenter().cut(text)
+        starts = list(accumulate(map(len, words), initial=0))
+        flags = list(map(_KEEP.get, words))
+        if None in flags:
+            flags = [_keep(w) if f is None else f for w, f in zip(words, flags, strict=True)]
+        return cls(list(compress(words, flags)), list(compress(starts, flags)))
 
     def words_in(self, start: int, end: int) -> list[str]:
         lo = bisect.bisect_left(self.starts, start)
