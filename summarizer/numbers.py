@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import cn2an
@@ -91,19 +91,19 @@ class Figure:
     ) -> None:
         # The fields are set once, here.  The generated __init__ of a frozen
         # dataclass makes one object.__setattr__ call per field, which was most
-        # of the cost of reading a figure; one update of the instance dict is not.
-        vars(self).update(
-            raw=raw,
-            start=start,
-            end=end,
-            value=value,
-            unit=unit,
-            qualifier=qualifier,
-            redacted=redacted,
-            high=high,
-            kind=kind,
-            ocr_suspect=ocr_suspect,
-        )
+        # of the cost of reading a figure; storing into the instance dict is not
+        # (and item by item is cheaper than one update with keyword arguments).
+        fields = self.__dict__
+        fields["raw"] = raw
+        fields["start"] = start
+        fields["end"] = end
+        fields["value"] = value
+        fields["unit"] = unit
+        fields["qualifier"] = qualifier
+        fields["redacted"] = redacted
+        fields["high"] = high
+        fields["kind"] = kind
+        fields["ocr_suspect"] = ocr_suspect
 
     @property
     def unreadable(self) -> bool:
@@ -125,6 +125,13 @@ class Figure:
 
     def canonical(self) -> tuple[str, str | None, float | None, float | None]:
         """(kind, base unit, base value, base high): equal tuples mean the same quantity."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> tuple[str, str | None, float | None, float | None]:
+        # Worked out once per figure: verification compares a claim's figure with
+        # several of the source's, and a source figure with many claims' figures.
+        # (Not a field: equality, hashing and repr stay those of the fields.)
         return self.kind, self.base_unit(), self.base_value(), self.base_high()
 
 
@@ -143,8 +150,8 @@ def same_quantity(a: Figure, b: Figure) -> bool:
     """
     if a.value is None or b.value is None:
         return False
-    kind_a, unit_a, value_a, high_a = a.canonical()
-    kind_b, unit_b, value_b, high_b = b.canonical()
+    kind_a, unit_a, value_a, high_a = a._canonical
+    kind_b, unit_b, value_b, high_b = b._canonical
     return kind_a == kind_b and unit_a == unit_b and _close(value_a, value_b) and _close(high_a, high_b)
 
 
@@ -193,6 +200,10 @@ _FIGURE = re.compile(
 
 _LOOKALIKE = re.compile("[oil]")
 _FIGURE_START = re.compile(f"[0-9０-９XxOoIl{_CN_DIGIT}十百千万亿第]")
+# 一 and 零 start a figure only before another numeral, 点 or 月 ("一百", "一点五",
+# "一九九八年", "一月份"); elsewhere ("统一", "一是", "零星") they are words.
+_WORD_NUMERALS = "一零"
+_AFTER_WORD_NUMERAL = frozenset(f"{_CN_DIGIT}十百千万亿点月")
 
 # What may follow a number: an inner qualifier, a scale, a unit, a rate's
 # denominator and a trailing qualifier ("4000余万元", "XX万余元", "95%以上").
@@ -207,6 +218,10 @@ _TAIL = re.compile(
     """,
     re.VERBOSE,
 )
+# The characters a tail can start with: where the next one is none of them, the
+# tail is empty (most numbers of a report are followed by a word or a mark).
+_TAIL_FIRST = frozenset("余多几万亿千百十 %％/以左") | {unit[0] for unit in BASE_UNITS}
+_LETTER = re.compile("[A-Za-z]")
 _RANGE_SEP = re.compile(r"(?:-|－|—{1,2}|–|~|～|至|到)")
 _RANGE_SEP_FIRST = "-－—–~～至到"  # a quick no for the common case: no range follows
 _RANGE_NUM = re.compile(rf"(?P<num>{_D}+(?:[.．]{_D}+)?|[0-9Xx]*[Xx][0-9Xx]*(?:\.[0-9Xx]+)?)(?![A-Za-z])")
@@ -286,16 +301,23 @@ def find_figures(text: str) -> list[Figure]:
     # Trying the full pattern only where a figure can start is several times
     # faster than letting it scan every character; searching on from the end of
     # the last figure skips the candidates inside it, its tail or its range.
-    while (candidate := _FIGURE_START.search(text, pos)) is not None:
+    # (Methods bound once: this loop runs for every candidate of a report.)
+    search, match_at, readers = _FIGURE_START.search, _FIGURE.match, _READERS
+    while (candidate := search(text, pos)) is not None:
         pos = candidate.start()
-        match = _FIGURE.match(text, pos)
+        if text[pos] in _WORD_NUMERALS and text[pos + 1 : pos + 2] not in _AFTER_WORD_NUMERAL:
+            pos += 1  # a fifth of the candidates of a report: not worth trying the full pattern
+            continue
+        match = match_at(text, pos)
         if match is None:
             pos += 1
             continue
-        figure = _READERS[match.lastgroup or "cn"](text, match)
-        pos = match.end() if figure is None else max(match.end(), figure.end)
+        figure = readers[match.lastgroup or "cn"](text, match)
+        pos = match.end()
         if figure is not None:
             figures.append(figure)
+            if figure.end > pos:
+                pos = figure.end
     return figures
 
 
@@ -309,11 +331,13 @@ def parse_figure(raw: str) -> Figure | None:
 
 
 def _read_arabic(text: str, match: re.Match[str]) -> Figure | None:
-    return _read_number(text, match.start("num"), match.end("num"), chinese=False)
+    start, end = match.span("num")
+    return _read_number(text, start, end, chinese=False)
 
 
 def _read_chinese(text: str, match: re.Match[str]) -> Figure | None:
-    return _read_number(text, match.start("cn"), match.end("cn"), chinese=True)
+    start, end = match.span("cn")
+    return _read_number(text, start, end, chinese=True)
 
 
 def _read_date(text: str, match: re.Match[str]) -> Figure | None:
@@ -387,6 +411,7 @@ _READERS: dict[str, Callable[[str, re.Match[str]], Figure | None]] = {
 }
 
 
+@lru_cache(maxsize=256)  # the units _TAIL can match are a few dozen strings
 def _normalize_unit(unit: str | None) -> str:
     if not unit:
         return ""
@@ -403,10 +428,14 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
             return None  # 一是, 千家万户, 百姓: a lone numeral is a word, not a quantity
         if len(token) > 1 and token[-1] in "万亿":
             token, end = token[:-1], end - 1  # keep the scale with the unit: 三百万元 -> 300 万元
+        if text[end : end + 1] not in _TAIL_FIRST:
+            return None  # 二是, 十四五: no unit can follow (see below), so no need to read the numeral
         value = chinese_to_number(token)
         if value is None:
             return None
         redacted = ocr = False
+    elif _LETTER.search(token) is None:
+        value, redacted, ocr = _arabic_value(token), False, False  # the common case: digits only
     else:
         stray = token.lstrip("OoIl")
         if stray != token and stray.isdigit() and not stray.startswith("0"):
@@ -419,15 +448,20 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
             return None
         value = None if (ocr or redacted) else _arabic_value(token)
 
-    tail = _TAIL.match(text, end)
-    assert tail is not None  # every group of _TAIL is optional
-    q_in, scale, q_in2, unit, per, q_post = tail.groups()
+    if text[end : end + 1] in _TAIL_FIRST:
+        tail = _TAIL.match(text, end)
+        assert tail is not None  # every group of _TAIL is optional
+        q_in, scale, q_in2, unit, per, q_post = tail.groups()
+        tail_end = tail.end()
+    else:  # nothing of a tail can follow: what _TAIL would match, without running it
+        q_in = scale = q_in2 = unit = per = q_post = None
+        tail_end = end
     scale, unit = scale or "", _normalize_unit(unit)
     has_unit = bool(scale or unit)
     if chinese and not has_unit:
         return None  # 二十大, 十三五: a Chinese numeral counts only with a unit (see _is_quantity)
     if has_unit:
-        figure_end = tail.end()
+        figure_end = tail_end
         qualifier = q_in or q_in2 or q_post
     else:
         # No unit: a trailing 余/多 is not part of the number ("多措并举").
@@ -438,45 +472,48 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
     full_unit = scale + unit + (per or "") if has_unit else None
 
     high = None
-    if q_post is None and not chinese:
+    if q_post is None and not chinese and text[figure_end : figure_end + 1] in _RANGE_SEP_FIRST:
         second = _read_range_end(text, figure_end, full_unit)
         if second is not None and (value is None or second[0] is None or second[0] > value):
             high, full_unit, figure_end, post = second
             qualifier = qualifier or post
             has_unit = True
 
-    if not _is_quantity(text, start, end, figure_end, chinese=chinese, unit=full_unit, token=token):
+    # An Arabic number with a unit is a quantity unless the unit is 届 (the common case, decided here).
+    if (chinese or full_unit is None or full_unit.endswith("届")) and not _is_quantity(
+        text, start, end, figure_end, chinese=chinese, unit=full_unit, token=token
+    ):
         return None
     if (redacted or ocr) and not has_unit:
         return None  # "XX镇", "x省": a masked name, not a figure
 
-    looks_like_year = len(token) == 4 and (
-        (value is not None and 1900 <= value < 2100) or (redacted and token[:2] in ("19", "20"))
+    # A year is a four-digit number of 年 (tested last: most figures have another unit).
+    is_year = (
+        full_unit == "年"
+        and not scale
+        and len(token) == 4
+        and ((value is not None and 1900 <= value < 2100) or (redacted and token[:2] in ("19", "20")))
     )
-    kind: FigureKind = "year" if full_unit == "年" and not scale and looks_like_year else "amount"
+    kind: FigureKind = "year" if is_year else "amount"
 
     figure_start = start
-    if kind == "amount":
-        before = (
-            _PRE_QUALIFIER.search(text, max(0, start - 4), start)
-            if start and text[start - 1] in _PRE_QUALIFIER_LAST
-            else None
-        )
+    if kind == "amount" and start and text[start - 1] in _PRE_QUALIFIER_LAST:
+        before = _PRE_QUALIFIER.search(text, max(0, start - 4), start)
         if before is not None:
             figure_start = before.start()
             qualifier = qualifier or before.group()
 
     return Figure(
-        raw=text[figure_start:figure_end],
-        start=figure_start,
-        end=figure_end,
-        value=value,
-        unit=full_unit,
-        qualifier=qualifier,
-        redacted=redacted,
-        high=high,
-        kind=kind,
-        ocr_suspect=ocr,
+        text[figure_start:figure_end],
+        figure_start,
+        figure_end,
+        value,
+        full_unit,
+        qualifier,
+        redacted,
+        high,
+        kind,
+        ocr,
     )
 
 
