@@ -150,8 +150,11 @@ def same_quantity(a: Figure, b: Figure) -> bool:
     """
     if a.value is None or b.value is None:
         return False
-    kind_a, unit_a, value_a, high_a = a._canonical
-    kind_b, unit_b, value_b, high_b = b._canonical
+    canonical_a, canonical_b = a._canonical, b._canonical
+    if canonical_a == canonical_b:
+        return True  # the usual case of a match: the very same values, no tolerance needed
+    kind_a, unit_a, value_a, high_a = canonical_a
+    kind_b, unit_b, value_b, high_b = canonical_b
     return kind_a == kind_b and unit_a == unit_b and _close(value_a, value_b) and _close(high_a, high_b)
 
 

@@ -43,6 +43,9 @@ _CHANGES = frozenset({"rise", "fall", "change"})
 _ROLE_NAMES = {"level": "a level", "rise": "a rise", "fall": "a fall", "change": "a change"}
 # Indicator names are read back from a figure to the nearest clause mark or figure.
 _CLAUSE_MARKS = frozenset("，,；;。！？!?：:\n（）()")
+# From a position to just after the last clause mark before an end (greedy, so the
+# regex engine walks back from the end, not Python character by character).
+_UP_TO_LAST_CLAUSE_MARK = re.compile(".*[" + re.escape("".join(sorted(_CLAUSE_MARKS))) + "]", re.DOTALL)
 _SENTENCE_MARKS = frozenset("。！？!?\n")
 # Words that say nothing about which indicator a figure belongs to.
 _FILLER = re.compile(
@@ -74,10 +77,8 @@ class FigurePositions:
         """Start of the clause that ends at `end`: after the last clause mark or figure."""
         index = bisect_right(self.ends, end) - 1
         floor = self.ends[index] if index >= 0 else 0
-        position = end
-        while position > floor and text[position - 1] not in _CLAUSE_MARKS:
-            position -= 1
-        return position
+        last_mark = _UP_TO_LAST_CLAUSE_MARK.match(text, floor, end)
+        return floor if last_mark is None else last_mark.end()
 
     def figure_ending_at(self, position: int) -> int | None:
         index = bisect_right(self.ends, position) - 1
