@@ -47,7 +47,7 @@ from .names import CLAUSE_STOPS, clause_start, clean_name, name_after, name_befo
 from .numbers import Figure, find_figures
 from .projects import find_projects, to_projects
 from .schema import Change, ChangeUnit, Indicator, IndicatorKind, Project
-from .sentences import split_sentences
+from .sentences import Sentences
 
 if TYPE_CHECKING:
     from .normalize import Normalized
@@ -60,6 +60,7 @@ __all__ = ["Facts", "extract_facts"]
 class Facts:
     indicators: list[Indicator]
     projects: list[Project]
+    sentences: Sentences  # the clean text's sentences, split once for every stage that reads them
 
 
 # Units that do not make an indicator on their own: durations, ages, anniversaries.
@@ -165,7 +166,8 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
     """Indicators and projects of the report, ids in document order, evidence in the original text."""
     text = norm.clean.text
     figures = find_figures(text)
-    sentences = split_sentences(text)
+    split = Sentences(text)
+    sentences = split.ranges
     sections = _Sections(nodes)
 
     project_drafts = find_projects(text, figures, sentences, sections.default_project_status)
@@ -194,7 +196,7 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
 
     indicators = _to_indicators(drafts, norm, sections)
     projects = to_projects(project_drafts, norm.clean, sections.section_id)
-    return Facts(indicators=indicators, projects=projects)
+    return Facts(indicators=indicators, projects=projects, sentences=split)
 
 
 def _can_be_indicator(figure: Figure) -> bool:

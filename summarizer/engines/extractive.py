@@ -102,8 +102,9 @@ class Extractor:
 
     def _units_of(self, node: SectionNode) -> list[_Unit]:
         spans: list[tuple[int, int]] = []
+        sentences = self.ctx.facts.sentences
         for start, end in self.own_ranges(node):
-            for s, e in split_sentences(self.text, start, end):
+            for s, e in sentences.within(start, end):
                 if e - s > _LONG_UNIT:
                     clauses = split_sentences(self.text, s, e, clauses=True)
                     spans.extend(clauses if len(clauses) > 1 else [(s, e)])
