@@ -43,10 +43,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import TypeAdapter
+
 from .names import CLAUSE_STOPS, clause_start, clean_name, name_after, name_before, name_floor, strip_trailing
 from .numbers import Figure, find_figures
 from .projects import find_projects, to_projects
-from .schema import Change, ChangeUnit, Indicator, IndicatorKind, Project
+from .schema import ChangeUnit, Indicator, IndicatorKind, Project
 from .sentences import Sentences
 
 if TYPE_CHECKING:
@@ -362,12 +364,23 @@ def _kind(text: str, sentence_start: int, pos: int, base: IndicatorKind | None) 
     return "target" if _STRONG_TARGET.search(text, sentence_part, pos) else "actual"
 
 
-def _change(figure: Figure, basis: str | None, decline: bool) -> Change:
+def _change(figure: Figure, basis: str | None, decline: bool) -> dict[str, object]:
+    """The fields of a `Change` (validated with its indicator)."""
     value = (
         None if figure.unreadable or figure.value is None else (-figure.value if decline else figure.value)
     )
     unit = _CHANGE_UNIT_OF.get(figure.unit or "")
-    return Change(value=value, unit=unit, raw=figure.raw, basis=basis.replace(" ", "") if basis else None)
+    return {
+        "value": value,
+        "unit": unit,
+        "raw": figure.raw,
+        "basis": basis.replace(" ", "") if basis else None,
+    }
+
+
+# A report states hundreds of indicators: validated as one list, nested changes and spans
+# included, pydantic builds them without a Python call per model.
+_INDICATORS: TypeAdapter[list[Indicator]] = TypeAdapter(list[Indicator])
 
 
 def _to_indicators(drafts: list[_Draft], norm: Normalized, sections: _Sections) -> list[Indicator]:
@@ -378,24 +391,26 @@ def _to_indicators(drafts: list[_Draft], norm: Normalized, sections: _Sections) 
         for figure, basis, decline in draft.extra_changes:
             rows.append((draft, figure, basis, decline, figure.end))
     rows.sort(key=lambda row: (row[0].evidence_start, row[4]))
-    indicators = []
+    clean, original = norm.clean, norm.clean.original
+    fields = []
     for number, (draft, change, basis, decline, evidence_end) in enumerate(rows, start=1):
         level = draft.level
         end = evidence_end if change is not draft.change else draft.evidence_end
-        indicators.append(
-            Indicator(
-                id=f"i{number}",
-                name=draft.name,
-                value=None if level.unreadable else level.value,
-                unit=level.unit,
-                raw=level.raw,
-                change=_change(change, basis, decline) if change is not None else None,
-                period=draft.period,
-                kind=draft.kind,
-                qualifier=level.qualifier,
-                redacted=level.unreadable,
-                section_id=sections.section_id(level.start),
-                evidence=norm.clean.span(draft.evidence_start, max(end, level.end)),
-            )
+        start, stop = clean.to_original(draft.evidence_start, max(end, level.end))
+        fields.append(
+            {
+                "id": f"i{number}",
+                "name": draft.name,
+                "value": None if level.unreadable else level.value,
+                "unit": level.unit,
+                "raw": level.raw,
+                "change": _change(change, basis, decline) if change is not None else None,
+                "period": draft.period,
+                "kind": draft.kind,
+                "qualifier": level.qualifier,
+                "redacted": level.unreadable,
+                "section_id": sections.section_id(level.start),
+                "evidence": {"start": start, "end": stop, "quote": original[start:stop]},
+            }
         )
-    return indicators
+    return _INDICATORS.validate_python(fields)
