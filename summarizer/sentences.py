@@ -89,8 +89,8 @@ class Sentences:
     cut (a line break or a sentence end, no quotation open), give or take
     blanks: from such a cut the scan of the stretch sees the same stops in the
     same state, and a quotation closed before the stretch's end is closed for
-    both.  Any other stretch (a run-in heading "一是…" ends mid-line) is split
-    on its own, as `split_sentences` would.
+    both.  Any other stretch (one that starts or ends inside a sentence) is
+    split on its own, as `split_sentences` would.
     """
 
     def __init__(self, text: str) -> None:
