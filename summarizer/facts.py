@@ -43,11 +43,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import TypeAdapter
+
 from .names import CLAUSE_STOPS, clause_start, clean_name, name_after, name_before, name_floor, strip_trailing
 from .numbers import Figure, find_figures
 from .projects import find_projects, to_projects
-from .schema import Change, ChangeUnit, Indicator, IndicatorKind, Project
-from .sentences import split_sentences
+from .schema import ChangeUnit, Indicator, IndicatorKind, Project
+from .sentences import Sentences
 
 if TYPE_CHECKING:
     from .normalize import Normalized
@@ -60,6 +62,7 @@ __all__ = ["Facts", "extract_facts"]
 class Facts:
     indicators: list[Indicator]
     projects: list[Project]
+    sentences: Sentences  # the clean text's sentences, split once for every stage that reads them
 
 
 # Units that do not make an indicator on their own: durations, ages, anniversaries.
@@ -165,7 +168,8 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
     """Indicators and projects of the report, ids in document order, evidence in the original text."""
     text = norm.clean.text
     figures = find_figures(text)
-    sentences = split_sentences(text)
+    split = Sentences(text)
+    sentences = split.ranges
     sections = _Sections(nodes)
 
     project_drafts = find_projects(text, figures, sentences, sections.default_project_status)
@@ -194,7 +198,7 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
 
     indicators = _to_indicators(drafts, norm, sections)
     projects = to_projects(project_drafts, norm.clean, sections.section_id)
-    return Facts(indicators=indicators, projects=projects)
+    return Facts(indicators=indicators, projects=projects, sentences=split)
 
 
 def _can_be_indicator(figure: Figure) -> bool:
@@ -360,12 +364,23 @@ def _kind(text: str, sentence_start: int, pos: int, base: IndicatorKind | None) 
     return "target" if _STRONG_TARGET.search(text, sentence_part, pos) else "actual"
 
 
-def _change(figure: Figure, basis: str | None, decline: bool) -> Change:
+def _change(figure: Figure, basis: str | None, decline: bool) -> dict[str, object]:
+    """The fields of a `Change` (validated with its indicator)."""
     value = (
         None if figure.unreadable or figure.value is None else (-figure.value if decline else figure.value)
     )
     unit = _CHANGE_UNIT_OF.get(figure.unit or "")
-    return Change(value=value, unit=unit, raw=figure.raw, basis=basis.replace(" ", "") if basis else None)
+    return {
+        "value": value,
+        "unit": unit,
+        "raw": figure.raw,
+        "basis": basis.replace(" ", "") if basis else None,
+    }
+
+
+# A report states hundreds of indicators: validated as one list, nested changes and spans
+# included, pydantic builds them without a Python call per model.
+_INDICATORS: TypeAdapter[list[Indicator]] = TypeAdapter(list[Indicator])
 
 
 def _to_indicators(drafts: list[_Draft], norm: Normalized, sections: _Sections) -> list[Indicator]:
@@ -376,24 +391,26 @@ def _to_indicators(drafts: list[_Draft], norm: Normalized, sections: _Sections) 
         for figure, basis, decline in draft.extra_changes:
             rows.append((draft, figure, basis, decline, figure.end))
     rows.sort(key=lambda row: (row[0].evidence_start, row[4]))
-    indicators = []
+    clean, original = norm.clean, norm.clean.original
+    fields = []
     for number, (draft, change, basis, decline, evidence_end) in enumerate(rows, start=1):
         level = draft.level
         end = evidence_end if change is not draft.change else draft.evidence_end
-        indicators.append(
-            Indicator(
-                id=f"i{number}",
-                name=draft.name,
-                value=None if level.unreadable else level.value,
-                unit=level.unit,
-                raw=level.raw,
-                change=_change(change, basis, decline) if change is not None else None,
-                period=draft.period,
-                kind=draft.kind,
-                qualifier=level.qualifier,
-                redacted=level.unreadable,
-                section_id=sections.section_id(level.start),
-                evidence=norm.clean.span(draft.evidence_start, max(end, level.end)),
-            )
+        start, stop = clean.to_original(draft.evidence_start, max(end, level.end))
+        fields.append(
+            {
+                "id": f"i{number}",
+                "name": draft.name,
+                "value": None if level.unreadable else level.value,
+                "unit": level.unit,
+                "raw": level.raw,
+                "change": _change(change, basis, decline) if change is not None else None,
+                "period": draft.period,
+                "kind": draft.kind,
+                "qualifier": level.qualifier,
+                "redacted": level.unreadable,
+                "section_id": sections.section_id(level.start),
+                "evidence": {"start": start, "end": stop, "quote": original[start:stop]},
+            }
         )
-    return indicators
+    return _INDICATORS.validate_python(fields)

@@ -13,6 +13,7 @@ are never cut because "." is not a stop.  Ranges come back trimmed of blanks.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,13 @@ def split_sentences(
 
     Example: "他说:“要干。”我们干。\\n第二行" -> "他说:“要干。”", "我们干。", "第二行".
     """
+    return _split(text, start, end, clauses, None)
+
+
+def _split(
+    text: str, start: int, end: int | None, clauses: bool, cuts: list[int] | None
+) -> list[tuple[int, int]]:
+    """`split_sentences`; with `cuts`, also the positions where the scan cut, no quotation open."""
     stop = len(text) if end is None else min(end, len(text))
     token = _CLAUSE_TOKEN if clauses else _SENTENCE_TOKEN
     out: list[tuple[int, int]] = []
@@ -53,6 +61,8 @@ def split_sentences(
         if tok == "\n":
             _emit(text, pos, m.start(), out)
             pos, depth = m.end(), 0
+            if cuts is not None:
+                cuts.append(pos)
             continue
         if depth:
             depth = max(0, depth - tok.count("”"))
@@ -62,8 +72,45 @@ def split_sentences(
                 continue  # “…。”的要求: the quotation is part of a longer sentence
         _emit(text, pos, m.end(), out)
         pos = m.end()
+        if cuts is not None:
+            cuts.append(pos)
     _emit(text, pos, stop, out)
     return out
+
+
+class Sentences:
+    """The sentences of a whole text, split once, and those of any stretch of it.
+
+    Facts read the whole clean text sentence by sentence and the extractive
+    engine reads each section's own text the same way; a stretch's sentences
+    are read off the whole-text split instead of scanning it again.
+
+    That is exact when both ends of the stretch fall where the whole-text scan
+    cut (a line break or a sentence end, no quotation open), give or take
+    blanks: from such a cut the scan of the stretch sees the same stops in the
+    same state, and a quotation closed before the stretch's end is closed for
+    both.  Any other stretch (one that starts or ends inside a sentence) is
+    split on its own, as `split_sentences` would.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cuts = [0]
+        self.ranges = _split(text, 0, None, False, self._cuts)
+        self._starts = [start for start, _ in self.ranges]
+
+    def within(self, start: int, end: int) -> list[tuple[int, int]]:
+        """`split_sentences(text, start, end)`."""
+        if self._at_cut(start) and self._at_cut(end):
+            return self.ranges[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
+        return split_sentences(self.text, start, end)
+
+    def _at_cut(self, pos: int) -> bool:
+        """Whether only blanks lie between the last cut at or before `pos` and `pos`."""
+        if pos >= len(self.text):
+            return True
+        cut = self._cuts[bisect_right(self._cuts, pos) - 1]
+        return not self.text[cut:pos].strip(_BLANKS)
 
 
 def _emit(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:

@@ -94,6 +94,9 @@ WEIGHT_CASES = [
     pytest.param(["甲乙丙丁戊", "丁戊甲乙丙", "丙丁戊甲乙", "乙丙丁戊甲"], 3, id="unknown-words-tie"),
     pytest.param(["污水处理", "污水处理", "道路硬化", "道路硬化", "产业"], 12, id="top-above-distinct"),
     pytest.param([f"词{i:04d}" for i in range(600)] + ["产业"] * 3, 8, id="long-range-heap"),
+    # A long range whose `top`-th weight is shared by many words: all of them compete, by the word.
+    pytest.param([f"词{i:02d}" for i in range(40, 0, -1)] + ["产业", "产业"], 3, id="ties-at-the-bound"),
+    pytest.param(["产业", "旅游", "乡村振兴"] * 5, 0, id="top-zero"),
 ]
 
 

@@ -27,6 +27,7 @@ from summarizer.sections import (
     split_sections,
     split_sentences,
 )
+from summarizer.sentences import Sentences
 from tests.conftest import assert_spans_match, read_seed
 
 Outline = list[tuple[str, int, str, str]]
@@ -640,6 +641,25 @@ def test_split_sentences_within_a_range() -> None:
     ranges = split_sentences(text, 3, 11)
     assert [text[s:e] for s, e in ranges] == ["第一句。", "第二句。"]
     assert all(3 <= s < e <= 11 for s, e in ranges)
+
+
+STRETCH_TEXTS = [
+    pytest.param("标题\n正文第一句。\n\n  正文第二句 \n一是要干。二是要快。", id="lines-and-run-ins"),
+    pytest.param("提出“一是要干。二是要快。”的要求。下一句。\n他说“没有结尾。下一句。", id="quotes"),
+    pytest.param(
+        "他说:“要干。\n”我们干。“好”。\n(见附件。)下一句！再一句？啊!!!好。", id="quote-across-lines"
+    ),
+    pytest.param("“开头引号。”\n结尾“引号跨越了范围的结尾。”之后。", id="quote-at-edges"),
+]
+
+
+@pytest.mark.parametrize("text", STRETCH_TEXTS)
+def test_sentences_within_any_stretch_equal_a_split_of_it(text: str) -> None:
+    sentences = Sentences(text)
+    assert sentences.ranges == split_sentences(text)
+    for start in range(len(text) + 1):
+        for end in range(start, len(text) + 2):
+            assert sentences.within(start, end) == split_sentences(text, start, end), (start, end)
 
 
 @pytest.mark.parametrize(

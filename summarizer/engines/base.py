@@ -8,13 +8,16 @@ engine start from exactly the same grounded material.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from ..facts import Facts
 from ..ingest import Document, text_sha256
 from ..normalize import Normalized
-from ..schema import Claim, Section, Source, SourceWarning, Span
+from ..schema import Claim, Section, Source, SourceWarning
 from ..sections import SectionNode
 
 # progress(stage, done, total): "ingest", "sections", "facts", "summarize", "verify"
@@ -88,25 +91,39 @@ def build_sections(
     `summaries` and `keywords` by section id, when the engine has them already:
     given here, not assigned afterwards (pydantic's `__setattr__` is slow).
     """
+    return _SECTIONS.validate_python(section_fields(ctx, summaries, keywords))
+
+
+# Sections validated as one list: pydantic builds them, and their spans, without a Python call each.
+_SECTIONS: TypeAdapter[list[Section]] = TypeAdapter(list[Section])
+
+
+def section_fields(
+    ctx: ReportContext,
+    summaries: Mapping[str, Sequence[Claim | Mapping[str, Any]]] | None = None,
+    keywords: Mapping[str, list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The fields of `build_sections`' sections, to validate with the rest of a summary.
+
+    A summary claim is a `Claim` or its fields.
+    """
     tops = [n for n in ctx.nodes if n.level == 1 and n.end > n.start]
     top_bounds = dict(zip((n.id for n in tops), _top_level_bounds(ctx, tops), strict=True))
-    sections: list[Section] = []
+    clean, original = ctx.norm.clean, ctx.original
+    sections: list[dict[str, Any]] = []
     for node in ctx.nodes:
-        if node.id in top_bounds:
-            start, end = top_bounds[node.id]
-            span = Span.of(ctx.original, start, end)
-        else:
-            span = ctx.norm.clean.span(node.start, node.end)
+        bounds = top_bounds.get(node.id)
+        start, end = bounds if bounds is not None else clean.to_original(node.start, node.end)
         sections.append(
-            Section(
-                id=node.id,
-                parent_id=node.parent_id,
-                level=node.level,
-                title=node.title,
-                kind=node.kind,
-                span=span,
-                summary=summaries.get(node.id, []) if summaries else [],
-                keywords=keywords.get(node.id, []) if keywords else [],
-            )
+            {
+                "id": node.id,
+                "parent_id": node.parent_id,
+                "level": node.level,
+                "title": node.title,
+                "kind": node.kind,
+                "span": {"start": start, "end": end, "quote": original[start:end]},
+                "summary": summaries.get(node.id, []) if summaries else [],
+                "keywords": keywords.get(node.id, []) if keywords else [],
+            }
         )
     return sections

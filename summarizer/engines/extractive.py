@@ -19,13 +19,13 @@ import re
 import time
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..config import Settings
 from ..ranking import WordIndex, keyword_weights, learn, sentence_score
-from ..schema import Claim, Engine, ReportSummary, Section, Span
+from ..schema import Claim, Engine, ReportSummary, Span
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
-from .base import ReportContext, build_sections, build_source
+from .base import ReportContext, build_source, section_fields
 
 _HEADLINE = re.compile(
     r"地区生产总值|生产总值|GDP|财政总收入|财政收入|一般公共预算收入|税收收入|固定资产投资|社会消费品零售|"
@@ -102,8 +102,9 @@ class Extractor:
 
     def _units_of(self, node: SectionNode) -> list[_Unit]:
         spans: list[tuple[int, int]] = []
+        sentences = self.ctx.facts.sentences
         for start, end in self.own_ranges(node):
-            for s, e in split_sentences(self.text, start, end):
+            for s, e in sentences.within(start, end):
                 if e - s > _LONG_UNIT:
                     clauses = split_sentences(self.text, s, e, clauses=True)
                     spans.extend(clauses if len(clauses) > 1 else [(s, e)])
@@ -128,24 +129,46 @@ class Extractor:
             )
         return units
 
-    def claim(self, claim_id: str, start: int, end: int, section_id: str | None) -> Claim:
-        spans = self.evidence(start, end)
-        return Claim(id=claim_id, text="".join(s.quote for s in spans), evidence=spans, section_id=section_id)
+    def claim(self, claim_id: str, start: int, end: int, section_id: str | None) -> dict[str, Any]:
+        """The fields of the `Claim` quoting a clean range (a summary is validated as a whole).
+
+        Its evidence is `evidence(start, end)`; an unbroken stretch's one span is fields too.
+        """
+        clean = self.ctx.norm.clean
+        unbroken = self._unbroken(start, end)
+        if unbroken is None:
+            spans = clean.spans(start, end)
+            return {
+                "id": claim_id,
+                "text": "".join(s.quote for s in spans),
+                "evidence": spans,
+                "section_id": section_id,
+            }
+        o_start, o_end = unbroken
+        quote = clean.original[o_start:o_end]
+        evidence = [{"start": o_start, "end": o_end, "quote": quote}]
+        return {"id": claim_id, "text": quote, "evidence": evidence, "section_id": section_id}
 
     def evidence(self, start: int, end: int) -> list[Span]:
-        """`clean.spans(start, end)`: the original spans of a clean range, split around removed text.
+        """`clean.spans(start, end)`: the original spans of a clean range, split around removed text."""
+        unbroken = self._unbroken(start, end)
+        if unbroken is None:
+            return self.ctx.norm.clean.spans(start, end)
+        return [Span.of(self.ctx.norm.clean.original, *unbroken)]
 
-        Most claims are one unbroken stretch of the original (every character
-        ends where the next begins): that is one comparison of two slices of
-        the offset map, and their one span is built directly instead of walking
-        the range character by character.
+    def _unbroken(self, start: int, end: int) -> tuple[int, int] | None:
+        """The original range of a clean range that is one unbroken stretch of the original, else None.
+
+        Most claims are (every character ends where the next begins): that is
+        one comparison of two slices of the offset map, and their one span is
+        built directly instead of walking the range character by character.
         """
         clean = self.ctx.norm.clean
         if start < end and clean.starts[start + 1 : end] == clean.ends[start : end - 1]:
-            return [Span.of(clean.original, clean.starts[start], clean.ends[end - 1])]
-        return clean.spans(start, end)
+            return clean.starts[start], clean.ends[end - 1]
+        return None
 
-    def _claims(self, prefix: str, units: list[_Unit]) -> list[Claim]:
+    def _claims(self, prefix: str, units: list[_Unit]) -> list[dict[str, Any]]:
         ordered = sorted(units, key=lambda u: u.start)
         return [self.claim(f"{prefix}-{i}", u.start, u.end, u.section.id) for i, u in enumerate(ordered, 1)]
 
@@ -169,6 +192,11 @@ class Extractor:
 
     # -- per section -------------------------------------------------------------------------
     def section_claims(self, node: SectionNode) -> list[Claim]:
+        """The extractive summary of one section, as claims (the LLM engine's fallback)."""
+        return [Claim.model_validate(fields) for fields in self.section_summary(node)]
+
+    def section_summary(self, node: SectionNode) -> list[dict[str, Any]]:
+        """The fields of `section_claims`."""
         units = self.units[node.id]
         if not units:
             # All of its text is in its subsections ("(一)…一是…二是…"): pick from those.
@@ -267,7 +295,9 @@ class Extractor:
             picks.extend((u.start, u.end, u.section.id) for u in best)
         return sorted(set(picks))[:12]
 
-    def overview(self, achievements: list[_Unit], problems: list[tuple[int, int, str | None]]) -> list[Claim]:
+    def overview(
+        self, achievements: list[_Unit], problems: list[tuple[int, int, str | None]]
+    ) -> list[dict[str, Any]]:
         """3–6 sentences that read as the abstract: how the period went, its headline
         results, the main problem, the targets and the plan's first priority."""
         picks: list[tuple[int, int, str | None]] = []
@@ -372,24 +402,27 @@ def summarize_extractive(
 
     started = time.perf_counter()
     ex = extractor or Extractor(ctx)
-    sections: list[Section] = build_sections(
+    sections = section_fields(
         ctx,
-        summaries={n.id: ex.section_claims(n) for n in ctx.nodes},
+        summaries={n.id: ex.section_summary(n) for n in ctx.nodes},
         keywords={n.id: ex.section_keywords(n) for n in ctx.nodes},
     )
     achievements = ex.achievements()
     problems = ex.problem_items()
-    summary = ReportSummary(
-        source=build_source(ctx),
-        engine=Engine(name="extractive"),
-        meta=extract_meta(ctx.norm, ctx.nodes),
-        overview=ex.overview(achievements, problems),
-        sections=sections,
-        indicators=list(ctx.facts.indicators),
-        projects=list(ctx.facts.projects),
-        achievements=ex._claims("a", achievements),
-        problems=[ex.claim(f"p-{i}", s, e, sid) for i, (s, e, sid) in enumerate(problems, 1)],
-        plans=[ex.claim(f"l-{i}", s, e, sid) for i, (s, e, sid) in enumerate(ex.plan_units(), 1)],
+    # Claims and sections are plain fields until here: the summary is validated in one call.
+    summary = ReportSummary.model_validate(
+        {
+            "source": build_source(ctx),
+            "engine": Engine(name="extractive"),
+            "meta": extract_meta(ctx.norm, ctx.nodes),
+            "overview": ex.overview(achievements, problems),
+            "sections": sections,
+            "indicators": list(ctx.facts.indicators),
+            "projects": list(ctx.facts.projects),
+            "achievements": ex._claims("a", achievements),
+            "problems": [ex.claim(f"p-{i}", s, e, sid) for i, (s, e, sid) in enumerate(problems, 1)],
+            "plans": [ex.claim(f"l-{i}", s, e, sid) for i, (s, e, sid) in enumerate(ex.plan_units(), 1)],
+        }
     )
     summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
     return summary
