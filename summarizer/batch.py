@@ -19,6 +19,7 @@ decoded anyway (in the worker), so resuming costs one ingest per done report.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import glob
 import os
@@ -214,13 +215,27 @@ def _init_worker(settings: Settings, skip: frozenset[str]) -> None:
     from .pipeline import summarize
 
     summarize(_WARM_UP_TEXT, settings)
-    # A report allocates hundreds of thousands of short-lived objects and almost no
-    # cycles, so the collector's default pace (a young pass every 700 allocations, each
-    # one also walking the modules loaded above) cost ~10 % of a worker's time.  Freezing
-    # what start-up built and collecting less often leaves garbage collection to rare passes;
-    # memory stays flat (bench/batch.py measures it at 100 and 1000 reports).
+    _batch_gc().__enter__()  # for the worker's whole life
+
+
+@contextlib.contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Garbage collection paced for a batch, restored on exit.
+
+    A report allocates hundreds of thousands of short-lived objects and almost no
+    cycles, so the collector's default pace (a young pass every 700 allocations,
+    the older generations walking every module loaded) cost ~10 % of the time.
+    Freezing what exists now and collecting less often leaves garbage collection to
+    rare passes; memory stays flat (bench/batch.py measures it at 100 and 1000 reports).
+    """
+    before = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*_WORKER_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _worker_summarize(path: Path) -> Outcome:
@@ -246,8 +261,9 @@ def summarize_offline(
     processes (tests pass their own).
     """
     if jobs <= 1:
-        for path in paths:
-            yield summarize_path(path, settings, skip)
+        with _batch_gc():
+            for path in paths:
+                yield summarize_path(path, settings, skip)
         return
     path_iter = iter(paths)
     retry: list[Path] = []

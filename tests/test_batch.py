@@ -156,6 +156,24 @@ def test_a_line_is_what_summarize_gives(tmp_path: Path) -> None:
     assert line == alone
 
 
+def test_an_in_process_batch_gives_the_collector_back_as_it_was(tmp_path: Path) -> None:
+    import gc
+
+    reports = make_reports(tmp_path / "in", 2)
+    before = gc.get_threshold(), gc.get_freeze_count()
+    seen: list[tuple[int, int, int]] = []
+    run_batch(
+        reports,
+        tmp_path / "out.jsonl",
+        OFFLINE,
+        jobs=1,
+        progress=False,
+        on_outcome=lambda _: seen.append(gc.get_threshold()),
+    )
+    assert len(seen) == 2 and all(t != before[0] for t in seen), "paced for the batch while it runs"
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
 def test_lines_are_compact_utf8_json(batch_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     run_batch([batch_dir / "r000_000.txt"], out, OFFLINE, jobs=1, progress=False)
