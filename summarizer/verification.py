@@ -92,6 +92,7 @@ class _Checked:
     numbers: list[NumberCheck]
     support: Support
     reasons: list[str]
+    unsupported_numbers: int  # figures not found inside the evidence (see `_number_supported`)
 
 
 # A claim as checked: its text and its cited spans (start, end, quote).
@@ -144,17 +145,18 @@ def heading_regions(original: str) -> list[tuple[int, int]]:
 # One claim
 
 
-def _check_claim(source: _Source, claim: Claim) -> tuple[Claim, list[str]]:
-    """The claim with evidence, numbers and support re-checked; and the reasons if not supported."""
+def _check_claim(source: _Source, claim: Claim) -> tuple[Claim, list[str], int]:
+    """The claim with evidence, numbers and support re-checked; the reasons if not supported;
+    and how many of its figures its evidence does not hold."""
     if not claim.text.strip():
-        return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"]
+        return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"], 0
     key = (claim.text, tuple((span.start, span.end, span.quote) for span in claim.evidence))
     done = source.checks.get(key)
     if done is None:
         done = source.checks[key] = _check_text(source, claim.text, claim.evidence)
     # Claims repeating a claim share its checks (models are never changed once built), not its lists.
     update = {"evidence": list(done.evidence), "numbers": list(done.numbers), "support": done.support}
-    return claim.model_copy(update=update), list(done.reasons)
+    return claim.model_copy(update=update), list(done.reasons), done.unsupported_numbers
 
 
 def _check_text(source: _Source, text: str, cited: list[Span]) -> _Checked:
@@ -171,7 +173,8 @@ def _check_text(source: _Source, text: str, cited: list[Span]) -> _Checked:
         # "二〇二三" against "2023".
         _check_wording(_without_figures(text, claim_figures), evidence, verdict)
     numbers = _check_figures(source, text, claim_figures, evidence, verdict)
-    return _Checked(evidence, numbers, verdict.support, verdict.reasons)
+    unsupported = sum(1 for number in numbers if not _number_supported(evidence, number))
+    return _Checked(evidence, numbers, verdict.support, verdict.reasons, unsupported)
 
 
 def _checked_evidence(source: _Source, spans: list[Span], verdict: _Verdict) -> list[Span]:
@@ -312,12 +315,21 @@ def _number_check(fields: dict[str, object]) -> NumberCheck:
 # Totals
 
 
-def summarize_checks(claims: list[Claim], reasons: dict[str, list[str]]) -> Verification:
-    """The `Verification` totals of checked claims; `score` = (supported + ½·partial) / checked."""
+def summarize_checks(
+    claims: list[Claim], reasons: dict[str, list[str]], unsupported_numbers: int | None = None
+) -> Verification:
+    """The `Verification` totals of checked claims; `score` = (supported + ½·partial) / checked.
+
+    `unsupported_numbers` may be passed when the checks already counted the
+    figures their evidence does not hold (counted from the claims otherwise).
+    """
     counts = {label: sum(1 for c in claims if c.support == label) for label in _SEVERITY}
     checked = len(claims) - counts["unchecked"]
     numbers = [n for c in claims for n in c.numbers]
-    unsupported_numbers = sum(1 for c in claims for n in c.numbers if not _number_supported(c, n))
+    if unsupported_numbers is None:
+        unsupported_numbers = sum(
+            1 for c in claims for n in c.numbers if not _number_supported(c.evidence, n)
+        )
     issues = [
         VerificationIssue(claim_id=c.id, reason="; ".join(reasons.get(c.id) or [c.support]))
         for c in claims
@@ -336,22 +348,24 @@ def summarize_checks(claims: list[Claim], reasons: dict[str, list[str]]) -> Veri
     )
 
 
-def _number_supported(claim: Claim, number: NumberCheck) -> bool:
+def _number_supported(evidence: list[Span], number: NumberCheck) -> bool:
     """A figure counts as supported when found inside the claim's evidence."""
     if number.span is None:
         return False
-    return any(e.start <= number.span.start and number.span.end <= e.end for e in claim.evidence)
+    return any(e.start <= number.span.start and number.span.end <= e.end for e in evidence)
 
 
 def _check_all(source: _Source, claims: Iterable[Claim]) -> tuple[list[Claim], Verification]:
     checked: list[Claim] = []
     reasons: dict[str, list[str]] = {}
+    unsupported_numbers = 0
     for claim in claims:
-        result, why = _check_claim(source, claim)
+        result, why, unsupported = _check_claim(source, claim)
         checked.append(result)
+        unsupported_numbers += unsupported
         if why:
             reasons.setdefault(claim.id, []).extend(why)
-    return checked, summarize_checks(checked, reasons)
+    return checked, summarize_checks(checked, reasons, unsupported_numbers)
 
 
 # ---------------------------------------------------------------------------
@@ -361,23 +375,19 @@ def _check_all(source: _Source, claims: Iterable[Claim]) -> tuple[list[Claim], V
 def verify_summary(original: str, summary: ReportSummary) -> ReportSummary:
     """A copy of `summary` with every claim re-checked against `original` and `verification` filled."""
     source = _Source(original, _section_regions(original, summary))
-    # Only the claim lists change (checked claims are new objects): copy those, not the whole tree.
-    updated = summary.model_copy(
-        update={
-            "overview": list(summary.overview),
-            "sections": [s.model_copy(update={"summary": list(s.summary)}) for s in summary.sections],
-            "achievements": list(summary.achievements),
-            "problems": list(summary.problems),
-            "plans": list(summary.plans),
-        }
-    )
-    groups = [updated.overview, *(s.summary for s in updated.sections)]
-    groups += [updated.achievements, updated.problems, updated.plans]
-    checked, updated.verification = _check_all(source, [claim for group in groups for claim in group])
+    groups = [summary.overview, *(s.summary for s in summary.sections)]
+    groups += [summary.achievements, summary.problems, summary.plans]
+    checked, verification = _check_all(source, [claim for group in groups for claim in group])
     results = iter(checked)
-    for group in groups:
-        group[:] = [next(results) for _ in group]
-    return updated
+    overview, *section_claims, achievements, problems, plans = [[next(results) for _ in g] for g in groups]
+    # Only the claim lists change (checked claims are new objects): copy the models that
+    # hold them, each once with its new list, not the whole tree.
+    sections = [
+        s.model_copy(update={"summary": c}) for s, c in zip(summary.sections, section_claims, strict=True)
+    ]
+    update = {"overview": overview, "sections": sections, "achievements": achievements}
+    update |= {"problems": problems, "plans": plans, "verification": verification}
+    return summary.model_copy(update=update)
 
 
 def _section_regions(original: str, summary: ReportSummary) -> list[tuple[int, int]] | None:

@@ -150,8 +150,10 @@ def _name_of(segment: str) -> str:
     return "".join(_NAME_CHARS.findall(_FILLER.sub("", expand_abbreviations(segment.lower()))))
 
 
-def _bigrams(name: str) -> set[str]:
-    return {name[i : i + 2] for i in range(len(name) - 1)}
+@lru_cache(maxsize=4096)
+def _bigrams(name: str) -> frozenset[str]:
+    """The two-character pieces of a name; cached, as a source figure's name is compared for many claims."""
+    return frozenset(name[i : i + 2] for i in range(len(name) - 1))
 
 
 def _quantity_key(figure: Figure) -> tuple[str, str | None, str]:
@@ -302,25 +304,18 @@ def match_figure(
     The best candidate is the first of the lowest `_Candidate.rank`.  A candidate
     that cannot rank strictly before the best so far is not read further (its
     role and indicator name cost the most), and a perfect one ends the search:
-    neither changes which candidate is the first of the lowest rank.
+    neither changes which candidate is the first of the lowest rank.  Candidates
+    in the evidence are read first (see `_located_candidates`), so the figure the
+    claim quotes usually ends the search before any other is read.
     `claim_positions` (of `claim_figures`) may be passed by a caller checking
     several figures of one claim.
     """
     positions = claim_positions or FigurePositions(claim_figures)
     role = figure_role(claim_text, figure, positions)
     name: str | None = None  # read once, when a candidate names an indicator
-    evidence_regions = {source.region_of(s.start) for s in evidence}
     best: _Candidate | None = None
-    for index in source.candidates(figure):
-        if not same_quantity(figure, source.readable[index]):
-            continue
+    for index, location in _located_candidates(source, figure, evidence):
         stated = source.figures[index]
-        if _inside(stated, evidence):
-            location: Location = "evidence"
-        elif source.region_of(stated.start) in evidence_regions:
-            location = "section"
-        else:
-            location = "elsewhere"
         qualifier_agrees = same_qualifier(figure, stated)
         # Its rank at best, were role and name to agree.
         hope = (False, _ORDER[location], not qualifier_agrees, stated.ocr_suspect)
@@ -350,6 +345,31 @@ def match_figure(
     span = source.span(best.index)
     # The claim's name is only reported when it differs, and then it has been read.
     return _judge(figure, stated, best, name or "", source.name(best.index), span)
+
+
+def _located_candidates(
+    source: SourceFigures, figure: Figure, evidence: list[Span]
+) -> list[tuple[int, Location]]:
+    """The source figures stating the quantity of `figure`, with where they are: evidence first.
+
+    Equal ranks have equal locations, so reading the candidates location by
+    location (each in document order) keeps the first of the lowest rank the same.
+    """
+    evidence_regions = {source.region_of(s.start) for s in evidence}
+    located: list[tuple[int, Location]] = []
+    for index in source.candidates(figure):
+        if not same_quantity(figure, source.readable[index]):
+            continue
+        stated = source.figures[index]
+        if _inside(stated, evidence):
+            location: Location = "evidence"
+        elif source.region_of(stated.start) in evidence_regions:
+            location = "section"
+        else:
+            location = "elsewhere"
+        located.append((index, location))
+    located.sort(key=lambda pair: _ORDER[pair[1]])
+    return located
 
 
 def _judge(
