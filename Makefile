@@ -42,6 +42,7 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/offline.py
+	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/batch.py --reports 500
 	$(BIN)/python bench/llm.py
