@@ -127,16 +127,20 @@ class CleanText:
         Use for claim evidence: an advertisement cut out of the middle of a
         sentence stays out of the evidence quotes.
         """
+        return [Span.of(self.original, s, e) for s, e in self.ranges(start, end)]
+
+    def ranges(self, start: int, end: int) -> list[tuple[int, int]]:
+        """`spans` as (start, end) pairs, for callers that validate many spans at once."""
         if start >= end:
             return []
-        out: list[Span] = []
+        out: list[tuple[int, int]] = []
         run_start = self._start_of(start)
         cuts = self._cuts
         for k in range(bisect_left(cuts, start + 1), bisect_left(cuts, end)):
             i = cuts[k]
-            out.append(Span.of(self.original, run_start, self._end_of(i - 1)))
+            out.append((run_start, self._end_of(i - 1)))
             run_start = self._start_of(i)
-        out.append(Span.of(self.original, run_start, self._end_of(end - 1)))
+        out.append((run_start, self._end_of(end - 1)))
         return out
 
     def to_clean(self, original_pos: int) -> int:

@@ -148,12 +148,6 @@ def _idf_table() -> tuple[dict[str, float], float]:
     return idf, sorted(idf.values())[len(idf) // 2]
 
 
-def load() -> None:
-    """Load the segmenter and the IDF table now (a batch worker does it before its first report)."""
-    _segmenter()
-    _idf_table()
-
-
 # word -> whether it can be a keyword; reports share most of their words, so this stays small.
 _KEEP: dict[str, bool] = {}
 _MEMO_LIMIT = 200_000  # words per memo

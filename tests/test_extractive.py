@@ -7,6 +7,7 @@ import pytest
 from summarizer import Settings
 from summarizer.engines.extractive import Extractor, _inside_any
 from summarizer.pipeline import prepare
+from summarizer.schema import Span
 from summarizer.sections import SectionNode
 
 EVIDENCE_CASES = [
@@ -19,19 +20,21 @@ EVIDENCE_CASES = [
 
 
 @pytest.mark.parametrize("text", EVIDENCE_CASES)
-def test_evidence_equals_the_offset_maps_spans_for_every_range(text: str) -> None:
+def test_claim_evidence_equals_the_offset_maps_spans_for_every_range(text: str) -> None:
     ex = Extractor(prepare(text, Settings(engine="extractive", cache=None)))
     clean = ex.ctx.norm.clean
     n = len(clean.text)
     for start in range(n + 1):
         for end in range(start, n + 1):
-            assert ex.evidence(start, end) == clean.spans(start, end), (start, end)
+            claim = ex.claim("c", start, end, None)
+            assert [Span(**f) for f in claim["evidence"]] == clean.spans(start, end), (start, end)
+            assert claim["text"] == "".join(s.quote for s in clean.spans(start, end))
 
 
 def test_evidence_splits_around_removed_spam() -> None:
     text = "全年新增就业岗位120个，加微信abc12345领取彩金，群众满意度提升。"
     ex = Extractor(prepare(text, Settings(engine="extractive", cache=None)))
-    spans = ex.evidence(0, len(ex.text))
+    spans = [Span(**f) for f in ex.claim("c", 0, len(ex.text), None)["evidence"]]
     assert len(spans) == 2
     assert all(text[s.start : s.end] == s.quote for s in spans)
     assert "加微信" not in "".join(s.quote for s in spans)

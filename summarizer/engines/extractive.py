@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ..config import Settings
 from ..ranking import WordIndex, keyword_weights, learn, sentence_score
-from ..schema import Claim, Engine, ReportSummary, Span
+from ..schema import Claim, Engine, ReportSummary
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
 from .base import ReportContext, build_source, section_fields
 
@@ -132,41 +132,15 @@ class Extractor:
     def claim(self, claim_id: str, start: int, end: int, section_id: str | None) -> dict[str, Any]:
         """The fields of the `Claim` quoting a clean range (a summary is validated as a whole).
 
-        Its evidence is `evidence(start, end)`; an unbroken stretch's one span is fields too.
+        Its evidence is `clean.spans(start, end)`, as fields: the original
+        stretches of the range, split around removed text.
         """
         clean = self.ctx.norm.clean
-        unbroken = self._unbroken(start, end)
-        if unbroken is None:
-            spans = clean.spans(start, end)
-            return {
-                "id": claim_id,
-                "text": "".join(s.quote for s in spans),
-                "evidence": spans,
-                "section_id": section_id,
-            }
-        o_start, o_end = unbroken
-        quote = clean.original[o_start:o_end]
-        evidence = [{"start": o_start, "end": o_end, "quote": quote}]
-        return {"id": claim_id, "text": quote, "evidence": evidence, "section_id": section_id}
-
-    def evidence(self, start: int, end: int) -> list[Span]:
-        """`clean.spans(start, end)`: the original spans of a clean range, split around removed text."""
-        unbroken = self._unbroken(start, end)
-        if unbroken is None:
-            return self.ctx.norm.clean.spans(start, end)
-        return [Span.of(self.ctx.norm.clean.original, *unbroken)]
-
-    def _unbroken(self, start: int, end: int) -> tuple[int, int] | None:
-        """The original range of a clean range that is one unbroken stretch of the original, else None.
-
-        Most claims are (every character ends where the next begins): that is
-        one comparison of two slices of the offset map, and their one span is
-        built directly instead of walking the range character by character.
-        """
-        clean = self.ctx.norm.clean
-        if start < end and clean.starts[start + 1 : end] == clean.ends[start : end - 1]:
-            return clean.starts[start], clean.ends[end - 1]
-        return None
+        ranges = clean.ranges(start, end)
+        quotes = [clean.original[s:e] for s, e in ranges]
+        evidence = [{"start": s, "end": e, "quote": q} for (s, e), q in zip(ranges, quotes, strict=True)]
+        text = "".join(quotes)
+        return {"id": claim_id, "text": text, "evidence": evidence, "section_id": section_id}
 
     def _claims(self, prefix: str, units: list[_Unit]) -> list[dict[str, Any]]:
         ordered = sorted(units, key=lambda u: u.start)
