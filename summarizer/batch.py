@@ -71,7 +71,7 @@ class Outcome:
 
     status: Status
     path: str
-    line: str | None = None  # the JSON line to write (summary or error), without its newline
+    line: str | bytes | None = None  # the JSON line to write (summary or error), without its newline
     sha256: str | None = None
     chars: int = 0
     indicators: int = 0

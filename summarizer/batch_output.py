@@ -72,9 +72,14 @@ def error_line(path: str, error: BaseException) -> str:
     return json.dumps({"path": path, "error": message, "code": code}, ensure_ascii=False)
 
 
-def summary_line(summary: ReportSummary) -> str:
-    """The compact one-line JSON of a summary (Chinese as is)."""
-    return summary.model_dump_json()
+def summary_line(summary: ReportSummary) -> bytes:
+    """The compact one-line JSON of a summary (Chinese as is), as the UTF-8 bytes written to OUT.
+
+    The bytes `model_dump_json` would decode to `str`: a summary line is ~15 times
+    the report's size, and as bytes it crosses from a worker to the writer without
+    being decoded, pickled as text and encoded again.
+    """
+    return summary.__pydantic_serializer__.to_json(summary)
 
 
 # ---------------------------------------------------------------- the output file
@@ -134,9 +139,9 @@ class LineWriter:
     def __init__(self, output: Path) -> None:
         self._file = output.open("ab")
 
-    def write(self, line: str) -> None:
+    def write(self, line: str | bytes) -> None:
         # One write per line: a kill leaves at most one torn line, at the end, which resume cuts off.
-        self._file.write(line.encode("utf-8") + b"\n")
+        self._file.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n")
         self._file.flush()
 
     def close(self) -> None:

@@ -156,6 +156,15 @@ def test_a_line_is_what_summarize_gives(tmp_path: Path) -> None:
     assert line == alone
 
 
+def test_a_summary_line_is_model_dump_json_as_utf8(tmp_path: Path) -> None:
+    from summarizer.batch_output import summary_line
+    from summarizer.pipeline import summarize
+
+    (report,) = make_reports(tmp_path / "in", 1)
+    summary = summarize(report, OFFLINE)
+    assert summary_line(summary) == summary.model_dump_json().encode("utf-8")
+
+
 def test_an_in_process_batch_gives_the_collector_back_as_it_was(tmp_path: Path) -> None:
     import gc
 
