@@ -326,7 +326,11 @@ def find_figures(text: str) -> list[Figure]:
         if match is None:
             pos += 1
             continue
-        figure = readers[match.lastgroup or "cn"](text, match)
+        group = match.lastgroup or "cn"
+        if group == "num":  # most figures: read without the reader's call
+            figure = _read_number(text, match.start(group), match.end(group), False)
+        else:
+            figure = readers[group](text, match)
         pos = match.end()
         if figure is not None:
             figures.append(figure)
@@ -346,12 +350,12 @@ def parse_figure(raw: str) -> Figure | None:
 
 def _read_arabic(text: str, match: re.Match[str]) -> Figure | None:
     start, end = match.span("num")
-    return _read_number(text, start, end, chinese=False)
+    return _read_number(text, start, end, False)
 
 
 def _read_chinese(text: str, match: re.Match[str]) -> Figure | None:
     start, end = match.span("cn")
-    return _read_number(text, start, end, chinese=True)
+    return _read_number(text, start, end, True)
 
 
 def _read_date(text: str, match: re.Match[str]) -> Figure | None:
@@ -433,7 +437,7 @@ def _normalize_unit(unit: str | None) -> str:
     return "百分点" if unit == "个百分点" else unit
 
 
-def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | None:
+def _read_number(text: str, start: int, end: int, chinese: bool) -> Figure | None:
     token = text[start:end]
     if chinese:
         if token in ("一", "零") or (
@@ -448,7 +452,7 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
         if value is None:
             return None
         redacted = ocr = False
-    elif _LETTER.search(token) is None:
+    elif token.isdigit() or _LETTER.search(token) is None:
         value, redacted, ocr = _arabic_value(token), False, False  # the common case: digits only
     else:
         stray = token.lstrip("OoIl")
