@@ -202,11 +202,6 @@ _FIGURE = re.compile(
 )
 
 _LOOKALIKE = re.compile("[oil]")
-_FIGURE_START = re.compile(f"[0-9０-９XxOoIl{_CN_DIGIT}十百千万亿第]")
-# 一 and 零 start a figure only before another numeral, 点 or 月 ("一百", "一点五",
-# "一九九八年", "一月份"); elsewhere ("统一", "一是", "零星") they are words.
-_WORD_NUMERALS = "一零"
-_AFTER_WORD_NUMERAL = frozenset(f"{_CN_DIGIT}十百千万亿点月")
 
 # What may follow a number: an inner qualifier, a scale, a unit, a rate's
 # denominator and a trailing qualifier ("4000余万元", "XX万余元", "95%以上").
@@ -224,6 +219,25 @@ _TAIL = re.compile(
 # The characters a tail can start with: where the next one is none of them, the
 # tail is empty (most numbers of a report are followed by a word or a mark).
 _TAIL_FIRST = frozenset("余多几万亿千百十 %％/以左") | {unit[0] for unit in BASE_UNITS}
+
+# Where a figure can start.  Trying the full pattern only there is several times
+# faster than letting it scan every character, and a Chinese numeral is a
+# candidate only where it can be read (decided in the regex engine, not in Python:
+# most Chinese numerals of a report are words, "二是", "三大", "十四五"):
+# * 一 and 零 only before another numeral, 点 or 月 ("一百", "一点五", "一九九八年",
+#   "一月份"); elsewhere ("统一", "一是", "零星") they are words;
+# * any numeral only where its run of numerals ends before what a tail, a decimal
+#   part, a date or 百分之 starts with, or ends in 万/亿 (the scale of a unit):
+#   `_read_number` rejects every other run ("二是", "千家万户") and the search then
+#   goes on after it, as it goes on here after each numeral of the run.
+_CN_RUN = f"{_CN_DIGIT}十百千万亿"
+_AFTER_CN_RUN = "".join(sorted((_TAIL_FIRST | set("点月分")) - set(_CN_RUN)))
+_CN_READABLE = rf"(?=[{_CN_RUN}]*(?:[{re.escape(_AFTER_CN_RUN)}]|[万亿](?![{_CN_RUN}])))"
+_FIGURE_START = re.compile(
+    # (The leading class lets the regex engine skip quickly to the next digit or numeral.)
+    rf"(?=[0-9０-９XxOoIl第{_CN_RUN}])"
+    rf"(?:[0-9０-９XxOoIl第]|[一零](?=[{_CN_RUN}点月]){_CN_READABLE}|[^一零]{_CN_READABLE})"
+)
 _LETTER = re.compile("[A-Za-z]")
 _RANGE_SEP = re.compile(r"(?:-|－|—{1,2}|–|~|～|至|到)")
 _RANGE_SEP_FIRST = "-－—–~～至到"  # a quick no for the common case: no range follows
@@ -308,14 +322,15 @@ def find_figures(text: str) -> list[Figure]:
     search, match_at, readers = _FIGURE_START.search, _FIGURE.match, _READERS
     while (candidate := search(text, pos)) is not None:
         pos = candidate.start()
-        if text[pos] in _WORD_NUMERALS and text[pos + 1 : pos + 2] not in _AFTER_WORD_NUMERAL:
-            pos += 1  # a fifth of the candidates of a report: not worth trying the full pattern
-            continue
         match = match_at(text, pos)
         if match is None:
             pos += 1
             continue
-        figure = readers[match.lastgroup or "cn"](text, match)
+        group = match.lastgroup or "cn"
+        if group == "num":  # most figures: read without the reader's call
+            figure = _read_number(text, match.start(group), match.end(group), False)
+        else:
+            figure = readers[group](text, match)
         pos = match.end()
         if figure is not None:
             figures.append(figure)
@@ -335,12 +350,12 @@ def parse_figure(raw: str) -> Figure | None:
 
 def _read_arabic(text: str, match: re.Match[str]) -> Figure | None:
     start, end = match.span("num")
-    return _read_number(text, start, end, chinese=False)
+    return _read_number(text, start, end, False)
 
 
 def _read_chinese(text: str, match: re.Match[str]) -> Figure | None:
     start, end = match.span("cn")
-    return _read_number(text, start, end, chinese=True)
+    return _read_number(text, start, end, True)
 
 
 def _read_date(text: str, match: re.Match[str]) -> Figure | None:
@@ -422,7 +437,7 @@ def _normalize_unit(unit: str | None) -> str:
     return "百分点" if unit == "个百分点" else unit
 
 
-def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | None:
+def _read_number(text: str, start: int, end: int, chinese: bool) -> Figure | None:
     token = text[start:end]
     if chinese:
         if token in ("一", "零") or (
@@ -437,7 +452,7 @@ def _read_number(text: str, start: int, end: int, *, chinese: bool) -> Figure | 
         if value is None:
             return None
         redacted = ocr = False
-    elif _LETTER.search(token) is None:
+    elif token.isdigit() or _LETTER.search(token) is None:
         value, redacted, ocr = _arabic_value(token), False, False  # the common case: digits only
     else:
         stray = token.lstrip("OoIl")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from summarizer import numbers
 from summarizer.numbers import Figure, find_figures, parse_figure, same_qualifier, same_quantity, split_unit
 
 from .conftest import read_seed
@@ -278,3 +279,51 @@ def test_figures_always_quote_their_text(text: str) -> None:
         assert text[figure.start : figure.end] == figure.raw
         assert (figure.value is None) == figure.unreadable
     assert all(a.end <= b.start for a, b in itertools.pairwise(figures))
+
+
+def _figures_trying_every_numeral(text: str) -> list[Figure]:
+    """`find_figures` without its start pattern's shortcuts: the full pattern at every digit or numeral."""
+    figures: list[Figure] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos] not in "0123456789０１２３４５６７８９XxOoIl〇零一二两三四五六七八九十百千万亿第":
+            pos += 1
+            continue
+        match = numbers._FIGURE.match(text, pos)
+        if match is None:
+            pos += 1
+            continue
+        figure = numbers._READERS[match.lastgroup or "cn"](text, match)
+        pos = max(match.end(), figure.end if figure is not None else 0)
+        if figure is not None:
+            figures.append(figure)
+    return figures
+
+
+_NUMERAL_TEXT = "〇零一二两三四五六七八九十百千万亿点月年日分之第份余多几个人元亩%/以上左右-至12０XxOo、，是大期届中全会“”镇"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "二是",
+        "一是",
+        "三大",
+        "十四五",
+        "千家万户",
+        "三百余人",
+        "三万林",
+        "一九九八年",
+        "十二月份",
+        "百分之五",
+        "二〇二三年五月",
+    ],
+)
+def test_start_pattern_skips_only_what_cannot_be_read(text: str) -> None:
+    assert find_figures(text) == _figures_trying_every_numeral(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_NUMERAL_TEXT, max_size=30))
+def test_start_pattern_skips_only_what_cannot_be_read_anywhere(text: str) -> None:
+    assert find_figures(text) == _figures_trying_every_numeral(text)
