@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import random
 import re
 import subprocess
@@ -258,6 +259,7 @@ def main() -> None:
         paths = generate(base / f"r{args.reports}", args.reports)
         chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
         print(f"{len(paths)} reports, {chars:,} chars ({chars // len(paths):,} per report), jobs {args.jobs}")
+        print(f"python {platform.python_version()} at {os.path.realpath(sys.executable)}")
         print(
             f"{'what':<10}{'procs':>6}{'wall s':>8}{'reports/s':>11}{'chars/s':>12}"
             f"{'steady chars/s':>16}{'per proc':>12}{'per CPU s':>12}{'peak RSS MB':>13}"
