@@ -154,11 +154,20 @@ _MEMO_LIMIT = 200_000  # words per memo
 
 
 def _keep(word: str) -> bool:
+    """Whether `word` can be a keyword; a keyword seen for the first time has its IDF looked up now.
+
+    Only words new to `_KEEP` come here (`WordIndex.build` reads the memo first), so a
+    report's index costs no pass over all its words to find those `keyword_weights` has
+    not met: they are these.  Should the IDF memo have been replaced since, `keyword_weights`
+    still looks a missing word up itself.
+    """
     keep = _KEEP.get(word)
     if keep is None:
         keep = bool(_CJK_WORD.match(word)) and word not in _GENERIC_WORDS and not _NUMBER_WORD.match(word)
         if len(_KEEP) < _MEMO_LIMIT:
             _KEEP[word] = keep
+        if keep and word not in _NEG_IDF:
+            _neg_idf((word,))
     return keep
 
 
@@ -209,11 +218,6 @@ def _neg_idf(words: Iterable[str]) -> dict[str, float]:
         for word in missing:
             memo[word] = -table.get(word, median)
     return memo
-
-
-def learn(words: Iterable[str]) -> None:
-    """Look up the IDF of these words (a report's whole index) once, before many `keyword_weights`."""
-    _neg_idf(words)
 
 
 _HEAP_FROM = 200  # distinct words; below, one C sort beats heapq's Python loop

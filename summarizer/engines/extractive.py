@@ -22,7 +22,7 @@ from itertools import accumulate, chain
 from typing import Any, NamedTuple
 
 from ..config import Settings
-from ..ranking import WordIndex, keyword_weights, learn, sentence_score
+from ..ranking import WordIndex, keyword_weights, sentence_score
 from ..schema import Claim, Engine, ReportSummary
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
 from .base import ReportContext, build_source, section_fields
@@ -71,8 +71,7 @@ class Extractor:
     def __init__(self, ctx: ReportContext) -> None:
         self.ctx = ctx
         self.text = ctx.norm.clean.text
-        self.words = WordIndex.build(self.text)
-        learn(self.words.words)
+        self.words = WordIndex.build(self.text)  # also looks up the IDF of words new to this process
         self.children: dict[str, list[SectionNode]] = {}
         for node in ctx.nodes:
             if node.parent_id is not None:
