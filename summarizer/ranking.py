@@ -154,11 +154,20 @@ _MEMO_LIMIT = 200_000  # words per memo
 
 
 def _keep(word: str) -> bool:
+    """Whether `word` can be a keyword; a keyword seen for the first time has its IDF looked up now.
+
+    Only words new to `_KEEP` come here (`WordIndex.build` reads the memo first), so a
+    report's index costs no pass over all its words to find those `keyword_weights` has
+    not met: they are these.  Should the IDF memo have been replaced since, `keyword_weights`
+    still looks a missing word up itself.
+    """
     keep = _KEEP.get(word)
     if keep is None:
         keep = bool(_CJK_WORD.match(word)) and word not in _GENERIC_WORDS and not _NUMBER_WORD.match(word)
         if len(_KEEP) < _MEMO_LIMIT:
             _KEEP[word] = keep
+        if keep and word not in _NEG_IDF:
+            _neg_idf((word,))
     return keep
 
 
@@ -211,11 +220,6 @@ def _neg_idf(words: Iterable[str]) -> dict[str, float]:
     return memo
 
 
-def learn(words: Iterable[str]) -> None:
-    """Look up the IDF of these words (a report's whole index) once, before many `keyword_weights`."""
-    _neg_idf(words)
-
-
 _HEAP_FROM = 200  # distinct words; below, one C sort beats heapq's Python loop
 
 
@@ -229,12 +233,40 @@ def keyword_weights(words: list[str], top: int = 12) -> dict[str, float]:
     """
     if not words:  # a section whose text is all in its subsections
         return {}
-    counts = Counter(words)
+    return count_weights(Counter(words), top)
+
+
+def count_weights(counts: Counter[str], top: int = 12) -> dict[str, float]:
+    """`keyword_weights` of the words counted in `counts` (not empty)."""
     try:
         best = _best_pairs(counts, _NEG_IDF, top)
-    except KeyError:  # a word `learn` has not seen
+    except KeyError:  # a word met before the IDF memo was last replaced
         best = _best_pairs(counts, _neg_idf(counts), top)
     return {word: -negated for negated, word in best}
+
+
+def weights_with(
+    counts: Counter[str], weights: dict[str, float], extra: list[str], top: int
+) -> dict[str, float]:
+    """`keyword_weights(words + extra, top)`, given `counts` of `words` and `weights`, their
+    `count_weights(counts, n)` for some `n` (a leaf section's keywords: its text's words plus its heading's).
+
+    Only the weights of `extra`'s words change: the others keep their order, and every word
+    below `weights` ranks below all of those in it.  So if `weights` holds all the words, or
+    still `top` of them once `extra`'s are taken out, the answer is in `weights` and `extra`:
+    no count or sort of all the words again.  Otherwise it counts them all.
+    """
+    added = Counter(extra)
+    for word in added:
+        added[word] += counts.get(word, 0)
+    kept = [(-weight, word) for word, weight in weights.items() if word not in added]
+    if len(kept) < top and len(weights) < len(counts):
+        every = counts.copy()
+        every.update(extra)
+        return count_weights(every, top)
+    neg_idf = _neg_idf(added)
+    pairs = kept + [(count * neg_idf[word], word) for word, count in added.items()]
+    return {word: -negated for negated, word in sorted(pairs)[:top]}
 
 
 def _best_pairs(counts: Counter[str], neg_idf: dict[str, float], top: int) -> list[tuple[float, str]]:

@@ -115,3 +115,35 @@ def test_keyword_weights_stay_right_when_the_idf_memo_is_full(monkeypatch: pytes
     for words in batches:
         assert keyword_weights(words, 3) == _reference_weights(words, 3)
         assert len(ranking._NEG_IDF) <= 5
+
+
+# (a leaf's text words, its heading's words, how many weights the text's count kept, top)
+WITH_CASES = [
+    pytest.param(["产业", "旅游", "产业", "乡村振兴"], ["旅游", "产业"], 12, 8, id="all-words-in-weights"),
+    pytest.param(
+        [f"词{i:02d}" for i in range(30)] + ["产业"] * 2, ["养老服务"], 12, 8, id="heading-word-new"
+    ),
+    pytest.param(
+        [f"词{i:02d}" for i in range(30)], [f"词{i:02d}" for i in range(6)], 12, 8, id="heading-takes-top"
+    ),
+    pytest.param(
+        [f"词{i:02d}" for i in range(30)], [f"词{i:02d}" for i in range(29, 20, -1)], 8, 8, id="recount"
+    ),
+    pytest.param([], ["产业", "旅游"], 12, 8, id="heading-only"),
+    pytest.param(["产业", "旅游"], [], 12, 8, id="no-heading"),
+    pytest.param([], [], 12, 8, id="nothing"),
+]
+
+
+@pytest.mark.parametrize(("words", "extra", "kept", "top"), WITH_CASES)
+def test_weights_with_equal_the_weights_of_all_words(
+    words: list[str], extra: list[str], kept: int, top: int
+) -> None:
+    from collections import Counter
+
+    from summarizer.ranking import count_weights, weights_with
+
+    counts = Counter(words)
+    weights = count_weights(counts, kept) if counts else {}
+    got = weights_with(counts, weights, extra, top)
+    assert list(got.items()) == list(keyword_weights(words + extra, top).items())

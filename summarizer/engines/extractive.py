@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from itertools import accumulate, chain
 from typing import Any, NamedTuple
 
 from ..config import Settings
-from ..ranking import WordIndex, keyword_weights, learn, sentence_score
+from ..ranking import WordIndex, count_weights, keyword_weights, sentence_score, weights_with
 from ..schema import Claim, Engine, ReportSummary
 from ..sections import SectionNode, find_problem_paragraphs, split_sentences
 from .base import ReportContext, build_source, section_fields
@@ -71,8 +72,7 @@ class Extractor:
     def __init__(self, ctx: ReportContext) -> None:
         self.ctx = ctx
         self.text = ctx.norm.clean.text
-        self.words = WordIndex.build(self.text)
-        learn(self.words.words)
+        self.words = WordIndex.build(self.text)  # also looks up the IDF of words new to this process
         self.children: dict[str, list[SectionNode]] = {}
         for node in ctx.nodes:
             if node.parent_id is not None:
@@ -84,6 +84,8 @@ class Extractor:
         self.target_at = sorted(
             to_clean(i.evidence.start) for i in ctx.facts.indicators if i.kind == "target"
         )
+        # A section's own words, counted, and their weights: its units' scores, and a leaf's keywords.
+        self._own_weights: dict[str, tuple[Counter[str], dict[str, float]]] = {}
         self.units: dict[str, list[_Unit]] = {n.id: self._units_of(n) for n in ctx.nodes}
         self._of_kind: dict[tuple[str, ...], list[SectionNode]] = {}
 
@@ -111,7 +113,9 @@ class Extractor:
                 else:
                     spans.append((s, e))
         words_all = [self.words.words_in(s, e) for s, e in spans]
-        weights = keyword_weights(list(chain.from_iterable(words_all)))
+        counts = Counter(chain.from_iterable(words_all))
+        weights = count_weights(counts) if counts else {}
+        self._own_weights[node.id] = counts, weights
         units = []
         for (s, e), words in zip(spans, words_all, strict=True):
             if e - s < _MIN_UNIT:
@@ -186,7 +190,12 @@ class Extractor:
         return self._claims(f"s{node.id}", [lead, *best[: wanted - 1]])
 
     def section_keywords(self, node: SectionNode) -> list[str]:
-        return list(keyword_weights(self.words.words_in(node.start, node.end), 8))
+        if node.id in self.children:
+            return list(keyword_weights(self.words.words_in(node.start, node.end), 8))
+        # A leaf's words are its heading's and those its units were weighed by: reuse that count.
+        counts, weights = self._own_weights[node.id]
+        heading = self.words.words_in(node.start, min(max(node.start, node.heading_end), node.end))
+        return list(weights_with(counts, weights, heading, 8))
 
     # -- report level ------------------------------------------------------------------------
     def achievements(self) -> list[_Unit]:
