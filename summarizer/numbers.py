@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Literal
 
 import cn2an
@@ -124,15 +124,23 @@ class Figure:
         return self.high * unit_scale(self.unit) if self.kind == "amount" else self.high
 
     def canonical(self) -> tuple[str, str | None, float | None, float | None]:
-        """(kind, base unit, base value, base high): equal tuples mean the same quantity."""
-        return self._canonical
+        """(kind, base unit, base value, base high): equal tuples mean the same quantity.
 
-    @cached_property
-    def _canonical(self) -> tuple[str, str | None, float | None, float | None]:
-        # Worked out once per figure: verification compares a claim's figure with
-        # several of the source's, and a source figure with many claims' figures.
-        # (Not a field: equality, hashing and repr stay those of the fields.)
-        return self.kind, self.base_unit(), self.base_value(), self.base_high()
+        Worked out once per figure: verification compares a claim's figure with
+        several of the source's, and a source figure with many claims' figures.
+        Kept in the instance dict, not a field: equality, hashing and repr stay
+        those of the fields.  (Not a `cached_property`: in Python 3.11 that takes
+        a lock on every first access, which cost more than the tuple.)
+        """
+        canonical: tuple[str, str | None, float | None, float | None] | None = self.__dict__.get("_canonical")
+        if canonical is None:
+            canonical = self.__dict__["_canonical"] = (
+                self.kind,
+                self.base_unit(),
+                self.base_value(),
+                self.base_high(),
+            )
+        return canonical
 
 
 def _close(a: float | None, b: float | None) -> bool:
@@ -150,7 +158,7 @@ def same_quantity(a: Figure, b: Figure) -> bool:
     """
     if a.value is None or b.value is None:
         return False
-    canonical_a, canonical_b = a._canonical, b._canonical
+    canonical_a, canonical_b = a.canonical(), b.canonical()
     if canonical_a == canonical_b:
         return True  # the usual case of a match: the very same values, no tolerance needed
     kind_a, unit_a, value_a, high_a = canonical_a
