@@ -3,7 +3,8 @@
     inputs (files, directories, globs) ─► iter_input_paths (lazy)
       ─► offline: a process pool, each worker with the segmenter loaded once, ≤ 2 × workers in flight
          llm:     asyncio, one global call limit and one cache over all reports (batch_llm)
-      ─► OUT.jsonl, one line per report, written and flushed as each finishes, fsync'd at the end
+      ─► OUT.jsonl, one line per report, written as each finishes (by the worker that made it,
+         O_APPEND: see batch_output), fsync'd at the end
       ─► --csv: one row per indicator, rebuilt from OUT.jsonl (so a resumed run's CSV is complete)
 
 A line is the compact `ReportSummary` JSON, or `{"path", "error", "code"}` for a
@@ -20,6 +21,7 @@ decoded anyway (in the worker), so resuming costs one ingest per done report.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import glob
 import os
@@ -38,6 +40,7 @@ from .batch_output import (
     LineWriter,
     error_line,
     jsonl_to_csv,
+    output_error,
     prepare_output,
     progress_bar,
     progress_enabled,
@@ -50,8 +53,8 @@ from .pipeline import prepare_document, summarize_context
 from .schema import ReportSummary
 
 INPUT_SUFFIXES = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
-# In-flight reports per worker: enough to keep every core busy while the parent writes, few
-# enough that memory does not grow with the batch.
+# In-flight reports per worker: enough to keep every core busy while the parent takes the
+# next outcome, few enough that memory does not grow with the batch.
 IN_FLIGHT_PER_WORKER = 2
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # A small report-like text that warms a worker (segmenter, IDF table, compiled patterns) before real work.
@@ -71,7 +74,9 @@ class Outcome:
 
     status: Status
     path: str
-    line: str | bytes | None = None  # the JSON line to write (summary or error), without its newline
+    # The JSON line to write (summary or error), without its newline; None when skipped, or
+    # once a worker has written it.
+    line: str | bytes | None = None
     sha256: str | None = None
     chars: int = 0
     indicators: int = 0
@@ -204,12 +209,18 @@ def summarize_path(path: Path, settings: Settings, skip: frozenset[str] | set[st
 
 _worker_settings: Settings | None = None
 _worker_skip: frozenset[str] = frozenset()
+_worker_out: LineWriter | None = None
 
 
-def _init_worker(settings: Settings, skip: frozenset[str]) -> None:
-    """Runs once per worker process: keep the settings, load the segmenter and warm the pipeline."""
-    global _worker_settings, _worker_skip
+def _init_worker(settings: Settings, skip: frozenset[str], output: Path | None) -> None:
+    """Runs once per worker process: keep the settings, open OUT, load the segmenter, warm the pipeline."""
+    global _worker_settings, _worker_skip, _worker_out
     _worker_settings, _worker_skip = settings, skip
+    # Not fsync'd here: the parent's writer syncs the whole file when the batch ends.
+    _worker_out = None
+    if output is not None:
+        with contextlib.suppress(InputError):  # then the parent writes this worker's lines
+            _worker_out = LineWriter(output, sync=False)
     # Ctrl-C is the parent's to handle: it stops feeding the pool and lets the few reports in flight end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .pipeline import summarize
@@ -239,9 +250,24 @@ def _batch_gc() -> Iterator[None]:
 
 
 def _worker_summarize(path: Path) -> Outcome:
+    """One report, its line appended to OUT here: the outcome that goes back is a few fields.
+
+    A summary line is ~15 times the report's size.  Sent back, it would cost the
+    parent a read and a write per report, and the worker a wait whenever the
+    parent was slow to read the pipe: ~15 % of a 2-core batch (bench/batch.py).
+    Should the write fail (a full disk), the line goes back and the parent's
+    writer raises the error the user sees.
+    """
     if _worker_settings is None:
         raise RuntimeError("worker used before _init_worker")
-    return summarize_path(path, _worker_settings, _worker_skip)
+    outcome = summarize_path(path, _worker_settings, _worker_skip)
+    if _worker_out is None or outcome.line is None:
+        return outcome
+    try:
+        _worker_out.write(outcome.line)
+    except InputError:
+        return outcome
+    return dataclasses.replace(outcome, line=None)
 
 
 def summarize_offline(
@@ -250,9 +276,15 @@ def summarize_offline(
     skip: frozenset[str],
     jobs: int,
     *,
+    output: Path | None = None,
     worker: Callable[[Path], Outcome] = _worker_summarize,
 ) -> Iterator[Outcome]:
     """Outcomes in completion order; `jobs` processes (1: in this process), bounded in flight.
+
+    With `output`, the worker processes append their reports' lines to that file
+    themselves (`_worker_summarize`) and an outcome's `line` is None once written;
+    an outcome that still has its line is the caller's to write (one from this
+    process, an error line of a crashed worker, a line a worker could not write).
 
     A worker that dies (a C library crashing on a file, the OOM killer) breaks
     the pool and every report in flight with it: those are tried again in a
@@ -277,7 +309,7 @@ def summarize_offline(
             max_workers=jobs,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
-            initargs=(settings, skip),
+            initargs=(settings, skip, output),
         ) as pool:
             while not lost:
                 while len(pending) < limit and not suspects.intersection(pending.values()):
@@ -345,9 +377,7 @@ def run_batch(
     try:
         done = prepare_output(out, resume=resume)
     except OSError as e:
-        raise InputError(
-            f"无法写入输出文件：{out}", f"cannot write the output file: {out} ({e.strerror})", code="output"
-        ) from e
+        raise output_error(out, e) from e
     stats = BatchStats()
     total = sum(1 for _ in iter_input_paths(inputs)) if progress_enabled(progress) else None
     paths = iter_input_paths(inputs)
@@ -357,7 +387,7 @@ def run_batch(
         outcomes = summarize_llm_batch(paths, settings, frozenset(done))
     else:
         workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-        outcomes = summarize_offline(paths, settings, frozenset(done), workers)
+        outcomes = summarize_offline(paths, settings, frozenset(done), workers, output=out.resolve())
     bar = progress_bar(total, progress_enabled(progress))
     try:
         with LineWriter(out) as writer:

@@ -2,10 +2,15 @@
 
 OUT.jsonl holds one line per report: the compact `ReportSummary` JSON, or
 `{"path", "error", "code"}` for a report that failed.  Each line goes out in
-one write and is flushed at once, so a killed run leaves at most one torn line,
-at the end, which `prepare_output` cuts off on resume; the file is fsync'd
-when the batch ends.  The CSV is streamed from the JSONL (one summary in
-memory at a time), so a resumed batch's CSV covers the reports of every run.
+one `write` on a descriptor opened with O_APPEND, so several processes may
+append to OUT at once (a batch's workers write their own lines) and each line
+lands whole at the end of the file.  A writer killed in the middle of its
+write leaves a torn record: at the end of the file (no newline), or joined by
+the next record that starts after it on the same line.  On resume
+`prepare_output` keeps only lines that are exactly one complete summary
+(`summary_sha`) and the reports of the others are done again.  The file is
+fsync'd when the batch ends.  The CSV is streamed from the JSONL (one summary
+in memory at a time), so a resumed batch's CSV covers the reports of every run.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import SummarizerError
+from .errors import InputError, SummarizerError
 from .render import csv_cell
 from .schema import ReportSummary
 
@@ -43,12 +48,19 @@ CSV_COLUMNS = [
 # `source.sha256` is the first hash of a summary line (schema_version, then source): found without
 # parsing the ~100 kB line.  `summary_sha` falls back to parsing when the layout differs.
 _SUMMARY_LINE_SHA = re.compile(rb'^\{"schema_version":"[^"]*","source":\{"sha256":"([0-9a-f]{64})"')
+# How every record starts: a summary, an error line (json.dumps's ": ").  Compact JSON
+# escapes the quotes inside strings, so inside a record these bytes can only open an
+# object with that first key, which no model of a summary has: found after the line's
+# start, they are the next record, joined to a torn one.
+_RECORD_STARTS = (b'{"schema_version":', b'{"path":')
 
 
 def summary_sha(line: bytes) -> str | None:
     """The `source.sha256` of a complete summary line; None for an error line, a torn line or garbage."""
-    if not line.endswith(b"\n"):
+    if not line.endswith(b"}\n"):
         return None  # the torn tail of a killed run
+    if any(line.find(start, 1) >= 0 for start in _RECORD_STARTS):
+        return None  # a torn record and the one written after it
     fast = _SUMMARY_LINE_SHA.match(line)
     if fast is not None:
         return fast.group(1).decode()
@@ -133,21 +145,53 @@ def _rewrite_keeping_summaries(output: Path) -> None:
     os.replace(temporary, output)
 
 
-class LineWriter:
-    """Appends JSON lines to OUT, each flushed at once, the file fsync'd on close."""
+def output_error(output: Path, error: OSError) -> InputError:
+    """The one clear line for an output file that cannot be written (a missing folder, a full disk)."""
+    return InputError(
+        f"无法写入输出文件：{output}",
+        f"cannot write the output file: {output} ({error.strerror or error})",
+        code="output",
+    )
 
-    def __init__(self, output: Path) -> None:
-        self._file = output.open("ab")
+
+class LineWriter:
+    """Appends JSON lines to OUT, each in one unbuffered `write` (O_APPEND); fsync'd on close.
+
+    Writers in other processes may append to the same file at the same time (see
+    the module docstring).  A failed or short write raises `InputError`.
+    """
+
+    def __init__(self, output: Path, *, sync: bool = True) -> None:
+        self._output = output
+        self._sync = sync
+        try:
+            self._fd: int | None = os.open(output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise output_error(output, e) from e
 
     def write(self, line: str | bytes) -> None:
-        # One write per line: a kill leaves at most one torn line, at the end, which resume cuts off.
-        self._file.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n")
-        self._file.flush()
+        data = (line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n"
+        if self._fd is None:
+            raise ValueError("write to a closed LineWriter")
+        try:
+            written = os.write(self._fd, data)
+        except OSError as e:
+            raise output_error(self._output, e) from e
+        if written != len(data):  # a full disk: the torn record is dropped on resume
+            short = OSError(f"{written} of {len(data)} bytes written")
+            raise output_error(self._output, short)
 
     def close(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            if self._sync:
+                os.fsync(fd)
+        except OSError as e:
+            raise output_error(self._output, e) from e
+        finally:
+            os.close(fd)
 
     def __enter__(self) -> LineWriter:
         return self

@@ -129,10 +129,17 @@ def batch_dir(tmp_path: Path) -> Path:
     return directory
 
 
-def test_bad_files_become_error_lines_and_the_rest_is_done(batch_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in_process", "workers_write_their_lines"])
+def test_bad_files_become_error_lines_and_the_rest_is_done(
+    batch_dir: Path, tmp_path: Path, jobs: int
+) -> None:
     out = tmp_path / "out.jsonl"
-    stats = run_batch([batch_dir], out, OFFLINE, jobs=1, progress=False)
-    lines = read_lines(out)
+    outcomes: list[Outcome] = []
+    stats = run_batch([batch_dir], out, OFFLINE, jobs=jobs, progress=False, on_outcome=outcomes.append)
+    assert len(outcomes) == 5
+    if jobs > 1:
+        assert all(o.line is None for o in outcomes), "the workers wrote every line, error lines too"
+    lines = read_lines(out)  # every line whole, whichever process wrote it
     errors = {Path(line["path"]).name: line for line in lines if "error" in line}
     summaries = [ReportSummary.model_validate(line) for line in lines if "error" not in line]
     assert (stats.done, stats.failed) == (3, 2)
@@ -236,6 +243,18 @@ LINE_CASES = [
     ("other_key_order", b'{"source": {"chars": 1, "sha256": "' + SHA.encode() + b'"}, "x": 1}\n', SHA),
     ("error_line", b'{"path": "a.txt", "error": "x / x", "code": "empty"}\n', None),
     ("torn_tail", b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","cha', None),
+    (
+        "torn_then_the_next_summary",
+        b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","cha'
+        b'{"schema_version":"1.0","source":{"sha256":"' + b"b" * 64 + b'","chars":1}}\n',
+        None,
+    ),
+    (
+        "torn_then_an_error_line",
+        b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","cha'
+        b'{"path": "a.txt", "error": "x / x", "code": "empty"}\n',
+        None,
+    ),
     ("garbage", b"not json\n", None),
 ]
 
@@ -291,6 +310,33 @@ def test_resume_cuts_a_torn_line_and_retries_errors(tmp_path: Path) -> None:
     assert (stats.skipped, stats.done, stats.failed) == (2, 1, 0)
     assert not any("error" in line for line in lines), "the error line was dropped and its report retried"
     assert {line["source"]["sha256"] for line in lines} == input_hashes([*reports, broken])
+
+
+def test_resume_redoes_a_torn_record_and_the_one_joined_to_it(tmp_path: Path) -> None:
+    """A worker killed mid-write leaves part of its line; the next record starts right after it."""
+    reports = make_reports(tmp_path / "in", 3)
+    out = tmp_path / "out.jsonl"
+    run_batch(reports, out, OFFLINE, jobs=1, progress=False)
+    first, second, third = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(first[: len(first) // 2] + second + third)
+
+    outcomes: list[Outcome] = []
+    stats = run_batch(reports, out, OFFLINE, resume=True, jobs=1, progress=False, on_outcome=outcomes.append)
+    assert (stats.skipped, stats.done) == (1, 2), "the torn report and the one joined to it are done again"
+    hashes = [line["source"]["sha256"] for line in read_lines(out)]  # every line parses
+    assert sorted(hashes) == sorted(input_hashes(reports)), "each report once"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_one_clear_line(tmp_path: Path, jobs: str) -> None:
+    make_reports(tmp_path / "in", 2)
+    done = run_cli("batch", str(tmp_path / "in"), "-o", "/dev/full", "--jobs", jobs, "--quiet")
+    _, stderr = done.communicate(timeout=300)
+    assert done.returncode == 2, stderr.decode()
+    line = stderr.decode()
+    assert line.count("\n") == 1 and "Traceback" not in line, line
+    assert "无法写入输出文件：/dev/full" in line and "cannot write the output file: /dev/full" in line, line
 
 
 # ---------------------------------------------------------------- progress bar
