@@ -70,7 +70,7 @@ Status = Literal["done", "skipped", "failed"]
 
 @dataclass(frozen=True)
 class Outcome:
-    """One report's result as it travels from a worker to the writer."""
+    """One report's result as it travels from a worker to the parent."""
 
     status: Status
     path: str
