@@ -254,7 +254,8 @@ def _worker_summarize(path: Path) -> Outcome:
 
     A summary line is ~15 times the report's size.  Sent back, it would cost the
     parent a read and a write per report, and the worker a wait whenever the
-    parent was slow to read the pipe: ~15 % of a 2-core batch (bench/batch.py).
+    parent was slow to read the pipe: 8 % per core in a 2-core batch (median of
+    7 alternating pairs of bench/batch.py runs, docs/PERFORMANCE.md).
     Should the write fail (a full disk), the line goes back and the parent's
     writer raises the error the user sees.
     """

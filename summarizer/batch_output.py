@@ -16,6 +16,7 @@ in memory at a time), so a resumed batch's CSV covers the reports of every run.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import re
@@ -189,7 +190,8 @@ class LineWriter:
             if self._sync:
                 os.fsync(fd)
         except OSError as e:
-            raise output_error(self._output, e) from e
+            if e.errno != errno.EINVAL:  # EINVAL: not a file that can be synced (a pipe, /dev/stdout)
+                raise output_error(self._output, e) from e
         finally:
             os.close(fd)
 

@@ -339,6 +339,23 @@ def test_a_full_disk_is_one_clear_line(tmp_path: Path, jobs: str) -> None:
     assert "无法写入输出文件：/dev/full" in line and "cannot write the output file: /dev/full" in line, line
 
 
+def test_lines_can_go_to_a_pipe(tmp_path: Path) -> None:
+    """A FIFO (or `-o /dev/stdout` into a pipe) takes the lines; fsync, which a pipe refuses, is skipped."""
+    from summarizer.batch_output import LineWriter
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    writer = LineWriter(fifo)
+    writer.write(b'{"a":1}')
+    writer.write('{"b":"二"}')
+    writer.close()
+    reader.join(timeout=10)
+    assert received == ['{"a":1}\n{"b":"二"}\n'.encode()]
+
+
 # ---------------------------------------------------------------- progress bar
 
 
