@@ -320,8 +320,7 @@ def test_resume_redoes_a_torn_record_and_the_one_joined_to_it(tmp_path: Path) ->
     first, second, third = out.read_bytes().splitlines(keepends=True)
     out.write_bytes(first[: len(first) // 2] + second + third)
 
-    outcomes: list[Outcome] = []
-    stats = run_batch(reports, out, OFFLINE, resume=True, jobs=1, progress=False, on_outcome=outcomes.append)
+    stats = run_batch(reports, out, OFFLINE, resume=True, jobs=1, progress=False)
     assert (stats.skipped, stats.done) == (1, 2), "the torn report and the one joined to it are done again"
     hashes = [line["source"]["sha256"] for line in read_lines(out)]  # every line parses
     assert sorted(hashes) == sorted(input_hashes(reports)), "each report once"
