@@ -276,10 +276,6 @@ def _best_pairs(counts: Counter[str], neg_idf: dict[str, float], top: int) -> li
     return heapq.nsmallest(top, pairs) if len(counts) > _HEAP_FROM else sorted(pairs)[:top]
 
 
-def keywords(words: list[str], top: int = 8) -> list[str]:
-    return list(keyword_weights(words, top))
-
-
 def sentence_score(words: list[str], weights: dict[str, float], length: int) -> float:
     """How much of the section's key content a sentence carries, damped for length."""
     if length <= 0:
