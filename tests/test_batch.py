@@ -237,6 +237,19 @@ def test_a_worker_crash_fails_only_its_own_report(tmp_path: Path) -> None:
     assert json.loads(failed.line)["code"] == "crashed"
 
 
+def always_crash(path: Path) -> Outcome:
+    """A worker function that dies on every file, as a worker whose library cannot load would."""
+    os._exit(70)
+
+
+def test_workers_that_always_die_end_the_batch_with_error_lines(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 3)
+    outcomes = list(summarize_offline(reports, OFFLINE, frozenset(), 2, worker=always_crash))
+    assert sorted(o.path for o in outcomes) == sorted(map(str, reports)), "every report once, none lost"
+    assert {o.status for o in outcomes} == {"failed"}
+    assert {json.loads(o.line or "")["code"] for o in outcomes} == {"crashed"}
+
+
 SHA = "a" * 64
 LINE_CASES = [
     ("our_layout", b'{"schema_version":"1.0","source":{"sha256":"' + SHA.encode() + b'","chars":1}}\n', SHA),
