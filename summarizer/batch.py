@@ -330,13 +330,19 @@ class _Workers:
         self.live.append(started)
         return started
 
-    def send(self, worker: _Worker, path: Path) -> bool:
-        """Queue `path` on `worker`; False if the worker is gone (the path is not taken)."""
+    @staticmethod
+    def send(worker: _Worker, path: Path) -> bool:
+        """Queue `path` on `worker`; False if the worker is gone.
+
+        The path is the worker's either way: one sent to a dead worker is handed out
+        again when its death is read (`ready`), like the others it held, so that no
+        path is ever held by nobody.
+        """
+        worker.paths.append(path)
         try:
             worker.conn.send(path)
-        except OSError:  # a dead worker's pipe: its sentinel tells the rest
+        except OSError:
             return False
-        worker.paths.append(path)
         return True
 
     def ready(self) -> list[_Worker]:
@@ -427,7 +433,6 @@ def summarize_offline(
     def feed(target: _Worker) -> None:
         while len(target.paths) < IN_FLIGHT_PER_WORKER and (path := next_path()) is not None:
             if not workers.send(target, path):  # dead: `ready` reports it
-                again.appendleft(path)
                 return
 
     workers = _Workers(settings, skip, output, worker)

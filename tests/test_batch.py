@@ -6,6 +6,7 @@ for real), the scripted OpenAI-compatible server for the LLM path.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -305,6 +306,51 @@ def test_resume_after_a_kill_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert len(hashes) == len(set(hashes)), "no report twice"
     assert set(hashes) == input_hashes(reports), "no report lost"
     assert f"跳过 {written_before} 篇" in stderr.decode(), "the done reports were skipped, not redone"
+
+
+def _others_in_group(group: int) -> list[str]:
+    """Command lines of the live processes of a process group, multiprocessing's resource tracker left out.
+
+    The tracker ends by itself once its last user has gone, a moment after them.
+    """
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline", "status"]):
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getpgid(process.pid) != group or process.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            command = " ".join(process.info["cmdline"] or [])
+            if "resource_tracker" not in command:
+                found.append(command)
+    return found
+
+
+def test_ctrl_c_lets_the_reports_in_flight_end_and_leaves_no_worker(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 60)
+    out = tmp_path / "out.jsonl"
+    args = ("batch", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--quiet")
+    first = run_cli(*args, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None:
+        if out.exists() and out.read_bytes().count(b"\n") >= 2:
+            break
+        time.sleep(0.02)
+    os.killpg(first.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    at_interrupt = out.read_bytes().count(b"\n")
+    _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 130, stderr.decode()
+    assert stderr.decode().strip().endswith("已中断 / Interrupted") and "Traceback" not in stderr.decode()
+    assert _others_in_group(first.pid) == [], "no worker outlives its parent"
+    written = read_lines(out)  # every line whole
+    assert at_interrupt < len(written) < len(reports), "the reports in flight were finished, no new one begun"
+    assert {line["source"]["sha256"] for line in written} <= input_hashes(reports)
+
+    second = run_cli(*args, "--resume")
+    _, stderr = second.communicate(timeout=300)
+    assert second.returncode == 0, stderr.decode()
+    hashes = [line["source"]["sha256"] for line in read_lines(out)]
+    assert sorted(hashes) == sorted(input_hashes(reports)), "each report once after the resume"
 
 
 def test_resume_cuts_a_torn_line_and_retries_errors(tmp_path: Path) -> None:
