@@ -17,7 +17,7 @@ runs --repeat times with each process count, the counts alternating, so that a
 slow minute of a noisy machine lands on both; the goal is judged on the median
 run (TextRank, ~6 x slower and only a yardstick, runs once per count).
 reports/s and chars/s are over the whole run (process start-up, jieba's
-dictionary load and the pool's spawn included) and "steady" from the first
+dictionary load and the workers' spawn included) and "steady" from the first
 finished report to the last (what a long batch converges to).  Peak memory is
 the highest sum of RSS of the parent and all its children, sampled every 50 ms
 (psutil), at --memory report counts.  Goals, reported and not asserted:

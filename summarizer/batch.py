@@ -1,8 +1,8 @@
 """Batch: many reports in, one JSON line each out; resumable, streaming, on every core.
 
     inputs (files, directories, globs) ─► iter_input_paths (lazy)
-      ─► offline: worker processes, each with the segmenter loaded once and fed ≤ 2 reports ahead
-         through its own pipe
+      ─► offline: worker processes, each with the segmenter loaded once, fed through its own pipe
+         and holding ≤ 2 reports at a time
          llm:     asyncio, one global call limit and one cache over all reports (batch_llm)
       ─► OUT.jsonl, one line per report, written as each finishes (by the worker that made it,
          O_APPEND: see batch_output), fsync'd at the end
@@ -303,7 +303,7 @@ class _Workers:
     One pipe per worker, not a `ProcessPoolExecutor`: the executor's parent runs
     three threads that all wake for every report (its manager, the caller, the
     queue's feeder), on the cores the workers run on.  Here a finished report wakes
-    the parent once: its CPU fell from 0.26–0.37 s to 0.16–0.19 s per 500 reports, and
+    the parent once: its CPU fell from 0.35–0.45 s to 0.19–0.23 s per 500 reports, and
     the workers' throughput rose 7 % per core (median of 6 alternating pairs, 2
     cores, docs/PERFORMANCE.md).  The parent also knows what each worker holds: a
     worker that dies loses only the report it was on (the head of its paths, all
@@ -405,7 +405,7 @@ def summarize_offline(
     output: Path | None = None,
     worker: Callable[[Path], Outcome] = _worker_summarize,
 ) -> Iterator[Outcome]:
-    """Outcomes in completion order; `jobs` processes (1: in this process), each fed ≤ 2 reports ahead.
+    """Outcomes in completion order; `jobs` processes (1: in this process), each holding ≤ 2 reports.
 
     With `output`, the worker processes append their reports' lines to that file
     themselves (`_worker_summarize`) and an outcome's `line` is None once written;
