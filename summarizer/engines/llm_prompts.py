@@ -22,7 +22,10 @@ from string import Template
 from ..errors import ConfigError
 from ..schema import Indicator, Project
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+# An installed wheel has the prompts in summarizer/prompts/; a checkout (or an editable
+# install) at the top of the repository.
+_PACKAGED = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "prompts"
 
 _VERSION_LINE = re.compile(r"<!--\s*version:\s*(\S+)\s*-->")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
