@@ -1,6 +1,6 @@
 """Wall time and prompt tokens of the LLM engine against a scripted server with a fixed latency.
 
-    .venv/bin/python bench/llm.py [--latency 0.5] [--concurrency 32] [SEED_PREFIX ...]
+    .venv/bin/python bench/llm.py [--latency 0.5] [--concurrency 32] [--batch 20] [SEED_PREFIX ...]
 
 The scripted server (tests/fake_openai.py) answers every call after `--latency`
 seconds, like a cooperative model citing a line of what it was given, and
@@ -12,6 +12,11 @@ report's own tokens.  Goals (measured, not asserted):
     wall time     < 1.5 x the slowest single call   (the map and the reduce run at once:
                                                      needs concurrency > chunks + 1)
     prompt tokens < 1.5 x report tokens + calls x per-call overhead
+
+Then, unless `--batch 0`, a batch of `--batch` reports (bench/llm_batch.py,
+0.3 s per call, 16 calls at once over the whole batch): its wall time beside
+the sequential sum of its calls, and a second run over the same reports with
+the same cache, which must make zero calls.
 
 json_mode is fixed to json_schema here: with "auto" on an endpoint not yet
 known, the first call probes the mode ladder alone, which adds one round trip
@@ -116,6 +121,7 @@ def main() -> None:
     parser.add_argument("seeds", nargs="*", help="seed file name prefixes (default: all)")
     parser.add_argument("--latency", type=float, default=0.5, help="seconds per scripted call")
     parser.add_argument("--concurrency", type=int, default=32, help="settings.concurrency for the engine")
+    parser.add_argument("--batch", type=int, default=20, help="reports in the batch run afterwards (0: none)")
     args = parser.parse_args()
     paths = [p for p in SEEDS if not args.seeds or any(p.name.startswith(s) for s in args.seeds)]
 
@@ -147,6 +153,11 @@ def main() -> None:
     finally:
         fake.stop()
     print("goals: wall/slow < 1.5; prompt tok < budget (1.5 x report tok + per-call overheads)")
+    if args.batch:
+        import llm_batch  # bench/ is this script's directory, first on sys.path
+
+        print()
+        llm_batch.run(args.batch, latency=0.3, concurrency=16)
 
 
 if __name__ == "__main__":

@@ -62,14 +62,18 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per scripted call")
     parser.add_argument("--concurrency", type=int, default=16, help="model calls at once, over the batch")
     args = parser.parse_args()
+    run(args.reports, args.latency, args.concurrency)
 
+
+def run(reports: int, latency: float, concurrency: int) -> None:
+    """The batch twice (the second time from the cache), one table row per run; bench/llm.py runs it too."""
     in_flight, peak, lock = [0], [0], threading.Lock()
 
     def model(request: dict[str, Any]) -> FakeResponse:
         with lock:
             in_flight[0] += 1
             peak[0] = max(peak[0], in_flight[0])
-        time.sleep(args.latency)
+        time.sleep(latency)
         with lock:
             in_flight[0] -= 1
         return FakeResponse(body=json_answer(cooperative_answer(request)))
@@ -79,19 +83,17 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="summarizer-llm-batch-") as tmp:
             base = Path(tmp)
-            paths = make_reports(base / "in", args.reports)
+            paths = make_reports(base / "in", reports)
             settings = Settings(
                 engine="llm",
                 base_url=fake.base_url,
                 model=FAKE_MODEL,
                 api_key="sk-bench",
                 json_mode="json_schema",
-                concurrency=args.concurrency,
+                concurrency=concurrency,
                 cache=str(base / "cache.sqlite3"),
             )
-            print(
-                f"{len(paths)} reports, latency {args.latency:.2f} s per call, concurrency {args.concurrency}"
-            )
+            print(f"{len(paths)} reports, latency {latency:.2f} s per call, concurrency {concurrency}")
             print(
                 f"{'run':<8}{'calls':>7}{'wall s':>9}{'sequential s':>14}{'speed-up':>10}{'peak calls':>12}{'fallbacks':>11}"
             )
@@ -104,7 +106,7 @@ def main() -> None:
                 calls = len(fake.chat_requests) - before
                 lines = [json.loads(x) for x in (base / f"{run}.jsonl").read_text("utf-8").splitlines()]
                 fallbacks = sum(len(x["engine"]["fallbacks"]) for x in lines if "engine" in x)
-                sequential = calls * args.latency
+                sequential = calls * latency
                 speedup = sequential / wall if calls else 0.0
                 print(
                     f"{run:<8}{calls:>7}{wall:>9.2f}{sequential:>14.2f}{speedup:>10.1f}{peak[0]:>12}{fallbacks:>11}"
