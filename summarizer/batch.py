@@ -28,6 +28,7 @@ import glob
 import os
 import re
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -324,7 +325,8 @@ class _Workers:
     def start(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(target=_worker_loop, args=(child_end, *self._args), daemon=True)
-        process.start()
+        with _sigint_ignored():
+            process.start()
         child_end.close()
         started = _Worker(process, parent_end)
         self.live.append(started)
@@ -394,6 +396,27 @@ class _Workers:
 
 
 _CLOSE_TIMEOUT_S = 60.0
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored here while a worker process is started, which it inherits for good.
+
+    An ignored signal stays ignored across exec, and Python then installs no
+    KeyboardInterrupt handler: a Ctrl-C never reaches a worker, not even while it
+    still imports (where `_init_worker` could not yet ignore it), and the parent
+    alone ends the batch.  A Ctrl-C that lands in the few milliseconds of a start
+    is lost (press it again).  Signals belong to the main thread: from another,
+    nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def summarize_offline(

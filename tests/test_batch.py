@@ -326,6 +326,21 @@ def _others_in_group(group: int) -> list[str]:
     return found
 
 
+def _workers_started(group: int, for_s: float) -> list[int]:
+    """The batch workers of a process group that started at least `for_s` seconds ago."""
+    import psutil
+
+    now = time.time()
+    found = []
+    for process in psutil.process_iter(["cmdline", "create_time"]):
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            command = " ".join(process.info["cmdline"] or [])
+            started = process.info["create_time"]
+            if os.getpgid(process.pid) == group and "spawn_main" in command and now - started >= for_s:
+                found.append(process.pid)
+    return found
+
+
 def test_ctrl_c_lets_the_reports_in_flight_end_and_leaves_no_worker(tmp_path: Path) -> None:
     reports = make_reports(tmp_path / "in", 60)
     out = tmp_path / "out.jsonl"
@@ -351,6 +366,22 @@ def test_ctrl_c_lets_the_reports_in_flight_end_and_leaves_no_worker(tmp_path: Pa
     assert second.returncode == 0, stderr.decode()
     hashes = [line["source"]["sha256"] for line in read_lines(out)]
     assert sorted(hashes) == sorted(input_hashes(reports)), "each report once after the resume"
+
+
+def test_ctrl_c_while_the_workers_start_is_one_line_too(tmp_path: Path) -> None:
+    make_reports(tmp_path / "in", 6)
+    out = tmp_path / "out.jsonl"
+    first = run_cli(
+        "batch", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--quiet", start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_workers_started(first.pid, for_s=0.1)) < 2:
+        time.sleep(0.01)  # until both workers have left the parent's hands; they take ~1 s to import
+    assert not out.exists() or out.read_bytes() == b"", "interrupted before any report was done"
+    os.killpg(first.pid, signal.SIGINT)
+    _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 130, stderr.decode()
+    assert stderr.decode().strip() == "已中断 / Interrupted", "no worker's traceback, only the one line"
 
 
 def test_resume_cuts_a_torn_line_and_retries_errors(tmp_path: Path) -> None:
