@@ -308,37 +308,27 @@ def test_resume_after_a_kill_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert f"跳过 {written_before} 篇" in stderr.decode(), "the done reports were skipped, not redone"
 
 
+def _group(group: int) -> list[tuple[str, float]]:
+    """(command line, seconds since it started) of each live process of a process group."""
+    import psutil
+
+    now, found = time.time(), []
+    for process in psutil.process_iter(["cmdline", "create_time", "status"]):
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getpgid(process.pid) == group and process.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append((" ".join(process.info["cmdline"] or []), now - process.info["create_time"]))
+    return found
+
+
 def _others_in_group(group: int) -> list[str]:
-    """Command lines of the live processes of a process group, multiprocessing's resource tracker left out.
-
-    The tracker ends by itself once its last user has gone, a moment after them.
-    """
-    import psutil
-
-    found = []
-    for process in psutil.process_iter(["cmdline", "status"]):
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getpgid(process.pid) != group or process.info["status"] == psutil.STATUS_ZOMBIE:
-                continue
-            command = " ".join(process.info["cmdline"] or [])
-            if "resource_tracker" not in command:
-                found.append(command)
-    return found
+    """The group's live processes but multiprocessing's resource tracker, which ends by
+    itself a moment after its last user."""
+    return [command for command, _ in _group(group) if "resource_tracker" not in command]
 
 
-def _workers_started(group: int, for_s: float) -> list[int]:
-    """The batch workers of a process group that started at least `for_s` seconds ago."""
-    import psutil
-
-    now = time.time()
-    found = []
-    for process in psutil.process_iter(["cmdline", "create_time"]):
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            command = " ".join(process.info["cmdline"] or [])
-            started = process.info["create_time"]
-            if os.getpgid(process.pid) == group and "spawn_main" in command and now - started >= for_s:
-                found.append(process.pid)
-    return found
+def _workers_started(group: int, for_s: float) -> list[str]:
+    """The group's batch workers that started at least `for_s` seconds ago."""
+    return [command for command, age in _group(group) if "spawn_main" in command and age >= for_s]
 
 
 def test_ctrl_c_lets_the_reports_in_flight_end_and_leaves_no_worker(tmp_path: Path) -> None:

@@ -32,7 +32,8 @@ def test_the_wheel_ships_the_prompts_and_the_llm_engine_finds_them(tmp_path: Pat
     dist, site = tmp_path / "dist", tmp_path / "site"
     _pip("wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(dist), str(source))
     (wheel,) = dist.glob("summarizer-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
     assert PROMPTS and {f"summarizer/prompts/{name}" for name in PROMPTS} <= names
     assert not any(name.startswith(("tests/", "fixtures/", "prompts/")) for name in names)
 
