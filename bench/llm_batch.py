@@ -97,19 +97,19 @@ def run(reports: int, latency: float, concurrency: int) -> None:
             print(
                 f"{'run':<8}{'calls':>7}{'wall s':>9}{'sequential s':>14}{'speed-up':>10}{'peak calls':>12}{'fallbacks':>11}"
             )
-            for run in ("first", "cached"):
+            for label in ("first", "cached"):
                 before = len(fake.chat_requests)
                 peak[0] = 0
                 started = time.perf_counter()
-                stats = run_batch(paths, base / f"{run}.jsonl", settings, progress=False)
+                stats = run_batch(paths, base / f"{label}.jsonl", settings, progress=False)
                 wall = time.perf_counter() - started
                 calls = len(fake.chat_requests) - before
-                lines = [json.loads(x) for x in (base / f"{run}.jsonl").read_text("utf-8").splitlines()]
+                lines = [json.loads(x) for x in (base / f"{label}.jsonl").read_text("utf-8").splitlines()]
                 fallbacks = sum(len(x["engine"]["fallbacks"]) for x in lines if "engine" in x)
                 sequential = calls * latency
                 speedup = sequential / wall if calls else 0.0
                 print(
-                    f"{run:<8}{calls:>7}{wall:>9.2f}{sequential:>14.2f}{speedup:>10.1f}{peak[0]:>12}{fallbacks:>11}"
+                    f"{label:<8}{calls:>7}{wall:>9.2f}{sequential:>14.2f}{speedup:>10.1f}{peak[0]:>12}{fallbacks:>11}"
                 )
                 if stats.failed:
                     print(f"  {stats.failed} reports failed")
