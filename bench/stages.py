@@ -37,6 +37,7 @@ def _marker(marks: list[tuple[str, float]]) -> Callable[[str, int, int], None]:
 
 def one_pass(texts: list[str]) -> dict[str, float]:
     from summarizer import Settings
+    from summarizer.batch_output import summary_line
     from summarizer.engines.extractive import summarize_extractive
     from summarizer.pipeline import prepare
     from summarizer.ranking import WordIndex
@@ -59,7 +60,7 @@ def one_pass(texts: list[str]) -> dict[str, float]:
         t2 = time.perf_counter()
         summary = verify_summary(ctx.original, summary)
         t3 = time.perf_counter()
-        summary.model_dump_json()
+        summary_line(summary)
         t4 = time.perf_counter()
         spent["word index"] += t1 - t0
         spent["extractive"] += t2 - t1

@@ -226,6 +226,7 @@ def _init_worker(settings: Settings, skip: frozenset[str], output: Path | None) 
         with contextlib.suppress(InputError):  # then the parent writes this worker's lines
             _worker_out = LineWriter(output, sync=False)
     # Ctrl-C is the parent's to handle: it stops feeding the workers and lets the few reports in flight end.
+    # Started from the main thread, a worker already ignores SIGINT (`_sigint_ignored`); from another, here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .pipeline import summarize
 
@@ -287,6 +288,10 @@ def _worker_loop(
     with contextlib.suppress(EOFError, BrokenPipeError):
         while (path := conn.recv()) is not None:
             conn.send(worker(path))
+
+
+# How long closing waits for the workers to end the reports they hold before it terminates them.
+_CLOSE_TIMEOUT_S = 60.0
 
 
 @dataclass(eq=False)
@@ -393,9 +398,6 @@ class _Workers:
             worker.process.join()
             worker.conn.close()
         self.live.clear()
-
-
-_CLOSE_TIMEOUT_S = 60.0
 
 
 @contextlib.contextmanager
