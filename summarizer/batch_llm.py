@@ -53,7 +53,7 @@ async def summarize_llm_one(
     path: Path, settings: Settings, cache: Cache, semaphore: asyncio.Semaphore, skip: frozenset[str]
 ) -> Outcome:
     """One report through the LLM engine and the verifier; failures become an error line."""
-    from .verification import verify_summary
+    from .verification import verify_report
 
     name = str(path)
     started = time.perf_counter()
@@ -70,7 +70,7 @@ async def summarize_llm_one(
             summary = await run_engine(ctx, settings, client, cache, semaphore)
         finally:
             await client.aclose()
-        summary = verify_summary(ctx.original, summary)
+        summary = verify_report(ctx, summary)
         summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
     except ConfigError:
         raise  # a missing model or a rejected key fails every report: stop the batch

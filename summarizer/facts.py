@@ -63,6 +63,9 @@ class Facts:
     indicators: list[Indicator]
     projects: list[Project]
     sentences: Sentences  # the clean text's sentences, split once for every stage that reads them
+    # The clean text's figures (`find_figures`): verification reuses them when the
+    # clean text is the original, as it is for a report with nothing to strip.
+    figures: list[Figure]
 
 
 # Units that do not make an indicator on their own: durations, ages, anniversaries.
@@ -198,7 +201,7 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
 
     indicators = _to_indicators(drafts, norm, sections)
     projects = to_projects(project_drafts, norm.clean, sections.section_id)
-    return Facts(indicators=indicators, projects=projects, sentences=split)
+    return Facts(indicators=indicators, projects=projects, sentences=split, figures=figures)
 
 
 def _can_be_indicator(figure: Figure) -> bool:

@@ -337,7 +337,7 @@ def _read_manifest(requests_path: str | os.PathLike[str]) -> tuple[dict[str, Any
 def _collect_one(
     entry: dict[str, Any], settings: Settings, results: ResultsIndex, cache: Cache, host: str | None
 ) -> Outcome:
-    from .verification import verify_summary
+    from .verification import verify_report
 
     name = entry["path"]
     started = time.perf_counter()
@@ -358,7 +358,7 @@ def _collect_one(
         async def replayed() -> Any:
             return await run_engine(ctx, settings, replay, cache, asyncio.Semaphore(settings.concurrency))
 
-        summary = verify_summary(ctx.original, asyncio.run(replayed()))
+        summary = verify_report(ctx, asyncio.run(replayed()))
         summary.engine.base_url_host = host
         summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
     except ConfigError:

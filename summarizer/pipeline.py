@@ -108,7 +108,7 @@ def summarize_context(
     started: float | None = None,
 ) -> ReportSummary:
     """The engine `settings` choose, then the verifier, on a prepared report."""
-    from .verification import verify_summary
+    from .verification import verify_report
 
     started = time.perf_counter() if started is None else started
     if settings.effective_engine == "llm":
@@ -120,7 +120,7 @@ def summarize_context(
 
         summary = summarize_extractive(ctx, settings)
     _Progress(progress)("summarize")
-    summary = verify_summary(ctx.original, summary)
+    summary = verify_report(ctx, summary)
     _Progress(progress)("verify")
     summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
     return summary

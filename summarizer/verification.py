@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -45,6 +46,9 @@ from .errors import InputError
 from .numbers import Figure, find_figures, same_quantity
 from .schema import Claim, NumberCheck, ReportSummary, Span, Support, Verification, VerificationIssue
 from .verify_figures import FigureMatch, FigurePositions, SourceFigures, match_figure
+
+if TYPE_CHECKING:
+    from .engines.base import ReportContext
 
 # Wording thresholds: share of the claim's characters found in order in its evidence.
 _COVERAGE_SUPPORTED = 0.6
@@ -102,10 +106,15 @@ _ClaimKey = tuple[str, tuple[tuple[int, int, str], ...]]
 class _Source:
     """Everything about the original text that claims are checked against, computed once."""
 
-    def __init__(self, original: str, regions: list[tuple[int, int]] | None = None) -> None:
+    def __init__(
+        self,
+        original: str,
+        regions: list[tuple[int, int]] | None = None,
+        figures: list[Figure] | None = None,
+    ) -> None:
         self.original = original
         self.sentences = sentence_bounds(original)
-        self.figures = SourceFigures(original, self.sentences, regions or heading_regions(original))
+        self.figures = SourceFigures(original, self.sentences, regions or heading_regions(original), figures)
         # Checks already made for this summary: a summary repeats claims (an overview
         # sentence is also a section's), and a check depends only on the claim's
         # text and cited spans.  At most one entry per claim checked.
@@ -372,9 +381,14 @@ def _check_all(source: _Source, claims: Iterable[Claim]) -> tuple[list[Claim], V
 # Public API
 
 
-def verify_summary(original: str, summary: ReportSummary) -> ReportSummary:
-    """A copy of `summary` with every claim re-checked against `original` and `verification` filled."""
-    source = _Source(original, _section_regions(original, summary))
+def verify_summary(
+    original: str, summary: ReportSummary, *, figures: list[Figure] | None = None
+) -> ReportSummary:
+    """A copy of `summary` with every claim re-checked against `original` and `verification` filled.
+
+    `figures`, if given, must be `find_figures(original)`: a caller that has read them saves reading them again.
+    """
+    source = _Source(original, _section_regions(original, summary), figures)
     groups = [summary.overview, *(s.summary for s in summary.sections)]
     groups += [summary.achievements, summary.problems, summary.plans]
     checked, verification = _check_all(source, [claim for group in groups for claim in group])
@@ -388,6 +402,16 @@ def verify_summary(original: str, summary: ReportSummary) -> ReportSummary:
     update = {"overview": overview, "sections": sections, "achievements": achievements}
     update |= {"problems": problems, "plans": plans, "verification": verification}
     return summary.model_copy(update=update)
+
+
+def verify_report(ctx: ReportContext, summary: ReportSummary) -> ReportSummary:
+    """`verify_summary` of a prepared report's summary.
+
+    When normalization changed nothing, the clean text is the original and the
+    facts stage has already read its figures: ~5 % of a report's time is not spent twice.
+    """
+    same_text = ctx.norm.clean.text == ctx.original
+    return verify_summary(ctx.original, summary, figures=ctx.facts.figures if same_text else None)
 
 
 def _section_regions(original: str, summary: ReportSummary) -> list[tuple[int, int]] | None:

@@ -173,10 +173,14 @@ class SourceFigures:
     """The source's figures with their sentence, section, role and indicator name, found once."""
 
     def __init__(
-        self, original: str, sentences: list[tuple[int, int]], regions: list[tuple[int, int]]
+        self,
+        original: str,
+        sentences: list[tuple[int, int]],
+        regions: list[tuple[int, int]],
+        figures: list[Figure] | None = None,
     ) -> None:
         self.original = original
-        self.figures = find_figures(original)
+        self.figures = find_figures(original) if figures is None else figures  # `figures`: already read
         self.positions = FigurePositions(self.figures)
         self.sentence_starts = [s for s, _ in sentences]
         self.sentences = sentences

@@ -6,6 +6,7 @@ in test_verify_adversarial.py.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from itertools import pairwise
 
@@ -23,6 +24,7 @@ from summarizer.verification import (
     split_free_text,
     verify_any,
     verify_free_text,
+    verify_report,
     verify_summary,
 )
 from tests.conftest import assert_spans_match, read_seed
@@ -399,6 +401,29 @@ def test_claims_of_our_engine_are_supported_with_and_without_their_evidence(seed
     assert found.verification.supported == found.verification.claims, found.verification.issues
     assert all(c.evidence for c in found.all_claims())
     assert_spans_match(text, [*cited.all_spans(), *found.all_spans()])
+
+
+def test_a_prepared_report_is_verified_as_its_original_alone(seed: tuple[str, str]) -> None:
+    """`verify_report` reuses the facts stage's figures only where the clean text is the original,
+    and checks every claim exactly as `verify_summary` does from the original alone."""
+    from summarizer import Settings
+    from summarizer.engines.extractive import summarize_extractive
+    from summarizer.numbers import find_figures
+    from summarizer.pipeline import prepare
+
+    _, text = seed
+    offline = Settings(engine="extractive", cache=None)
+    ctx = prepare(text, offline)
+    assert ctx.facts.figures == find_figures(ctx.norm.clean.text)
+    summary = summarize_extractive(ctx, offline)
+    alone = verify_summary(text, summary)
+    assert verify_report(ctx, summary) == alone
+    if ctx.norm.clean.text == text:
+        # The figures handed over are the ones the check would have read itself.
+        assert verify_summary(text, summary, figures=ctx.facts.figures) == alone
+    # Figures that are not the original's change the checks: the ones given are used.
+    shifted = [dataclasses.replace(f, start=f.start + 1, end=f.end + 1) for f in find_figures(text)]
+    assert verify_summary(text, summary, figures=shifted) != alone
 
 
 # ---------------------------------------------------------------------------
