@@ -298,6 +298,21 @@ def test_number_checks_say_where_each_figure_is() -> None:
 # Evidence, labels and totals
 
 
+def test_a_claim_that_is_its_evidence_word_for_word_has_no_wording_to_check() -> None:
+    """Normalizing a claim writes "GDP" out as 地区生产总值, which a quote of "GDP" does not hold:
+    a reworded claim is judged on that, a verbatim one is its evidence and says nothing else."""
+    text = "GDP、GDP、GDP同比增长5%。"
+    verbatim = Claim(
+        id="same", text="GDP、GDP、GDP同比增长5%", evidence=[quote_span(text, "GDP、GDP、GDP同比增长5%")]
+    )
+    reworded = Claim(id="other", text="GDP GDP GDP同比增长5%", evidence=list(verbatim.evidence))
+    checked = verify_summary(text, make_summary(text, [verbatim, reworded]))
+    same, other = checked.all_claims()
+    assert same.support == "supported"
+    assert other.support == "unsupported"
+    assert "wording is not in its evidence" in checked.verification.issues[0].reason
+
+
 def test_labels_totals_and_score() -> None:
     text = FIGURE_SOURCE
     good = quote_span(text, "新建高标准农田1600亩")
