@@ -25,9 +25,11 @@ import contextlib
 import dataclasses
 import gc
 import glob
+import json
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections import deque
@@ -38,11 +40,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .batch_output import (
     LineWriter,
     error_line,
+    find_summary_line,
     jsonl_to_csv,
     output_error,
     prepare_output,
@@ -276,6 +279,35 @@ def _worker_summarize(path: Path) -> Outcome:
     return dataclasses.replace(outcome, line=None)
 
 
+class _Job(NamedTuple):
+    """A report as sent to a worker process."""
+
+    path: Path
+    # Set when a worker died on this report: OUT's size when the report was sent to it.
+    # That worker may have written the report's line and died before it could answer.
+    written_from: int | None = None
+
+
+def _written_before(job: _Job, settings: Settings, output: Path | None) -> Outcome | None:
+    """The outcome of a report whose line the worker that died on it had already written; else None.
+
+    The line is looked for in OUT after `job.written_from`, where nothing but the
+    lines of this batch's reports can be: found, it is not written twice.
+    """
+    if job.written_from is None or output is None:
+        return None
+    try:
+        sha = text_sha256(load(job.path, settings).text)
+        line = find_summary_line(output, sha, job.written_from)
+        if line is None:
+            return None
+        written = json.loads(line)
+        chars, indicators = written["source"]["chars"], len(written["indicators"])
+    except Exception:  # then the report is simply done again, and any error it has is reported then
+        return None
+    return Outcome("done", str(job.path), sha256=sha, chars=chars, indicators=indicators)
+
+
 def _worker_loop(
     conn: Connection,
     settings: Settings,
@@ -283,11 +315,11 @@ def _worker_loop(
     output: Path | None,
     worker: Callable[[Path], Outcome],
 ) -> None:
-    """A worker process: paths in, outcomes out, on its own pipe to the parent, until None (or the parent is gone)."""
+    """A worker process: jobs in, outcomes out, on its own pipe to the parent, until None (or the parent is gone)."""
     _init_worker(settings, skip, output)
     with contextlib.suppress(EOFError, BrokenPipeError):
-        while (path := conn.recv()) is not None:
-            conn.send(worker(path))
+        while (job := conn.recv()) is not None:
+            conn.send(_written_before(job, settings, output) or worker(job.path))
 
 
 # How long closing waits for the workers to end the reports they hold before it terminates them.
@@ -296,11 +328,12 @@ _CLOSE_TIMEOUT_S = 60.0
 
 @dataclass(eq=False)
 class _Worker:
-    """A worker process seen from the parent: its pipe, and the paths sent to it not yet answered."""
+    """A worker process seen from the parent: its pipe, and the jobs sent to it not yet answered."""
 
     process: BaseProcess
     conn: Connection
-    paths: deque[Path] = field(default_factory=deque)  # in the order sent, so also in the order done
+    # In the order sent, so also in the order done; each with OUT's size when it was sent.
+    jobs: deque[tuple[_Job, int | None]] = field(default_factory=deque)
 
 
 class _Workers:
@@ -312,7 +345,7 @@ class _Workers:
     the parent once: its CPU fell from 0.35–0.45 s to 0.19–0.23 s per 500 reports, and
     the workers' throughput rose 7 % per core (median of 6 alternating pairs, 2
     cores, docs/PERFORMANCE.md).  The parent also knows what each worker holds: a
-    worker that dies loses only the report it was on (the head of its paths, all
+    worker that dies loses only the report it was on (the head of its jobs, all
     earlier ones answered), and the ones queued behind it are handed out again.
     """
 
@@ -324,6 +357,7 @@ class _Workers:
         worker: Callable[[Path], Outcome],
     ) -> None:
         self._args = (settings, skip, output, worker)
+        self._output = output
         self._context = get_context("spawn")  # workers start clean, whatever threads the parent runs
         self.live: list[_Worker] = []
 
@@ -337,27 +371,36 @@ class _Workers:
         self.live.append(started)
         return started
 
-    @staticmethod
-    def send(worker: _Worker, path: Path) -> bool:
-        """Queue `path` on `worker`; False if the worker is gone.
+    def send(self, worker: _Worker, job: _Job) -> bool:
+        """Queue `job` on `worker`; False if the worker is gone.
 
-        The path is the worker's either way: one sent to a dead worker is handed out
+        The job is the worker's either way: one sent to a dead worker is handed out
         again when its death is read (`ready`), like the others it held, so that no
-        path is ever held by nobody.
+        report is ever held by nobody.
         """
-        worker.paths.append(path)
+        worker.jobs.append((job, self._output_size()))
         try:
-            worker.conn.send(path)
+            worker.conn.send(job)
         except OSError:
             return False
         return True
+
+    def _output_size(self) -> int | None:
+        """OUT's size now, if the workers write to a regular file (one stat: ~1 µs per report)."""
+        if self._output is None:
+            return None
+        try:
+            status = os.stat(self._output)
+        except OSError:
+            return None
+        return status.st_size if stat.S_ISREG(status.st_mode) else None
 
     def ready(self) -> list[_Worker]:
         """The workers with outcomes to read or that have died (waits for one at least)."""
         by_handle: dict[Any, _Worker] = {}
         for worker in self.live:
             by_handle[worker.process.sentinel] = worker  # an idle worker that dies is buried too
-            if worker.paths:
+            if worker.jobs:
                 by_handle[worker.conn] = worker
         return list(dict.fromkeys(by_handle[handle] for handle in connection_wait(list(by_handle))))
 
@@ -369,9 +412,9 @@ class _Workers:
         """
         outcomes: list[Outcome] = []
         try:
-            while worker.paths and worker.conn.poll():
+            while worker.jobs and worker.conn.poll():
                 outcomes.append(worker.conn.recv())
-                worker.paths.popleft()
+                worker.jobs.popleft()
         except (EOFError, OSError):
             return outcomes, False
         return outcomes, worker.process.is_alive()
@@ -440,8 +483,11 @@ def summarize_offline(
 
     A worker that dies (a C library crashing on a file, the OOM killer) loses the
     report it was on: that report is tried again in a fresh worker, and becomes an
-    error line if it kills that one too.  The reports queued behind it are handed
-    out again as if never sent.  `worker` runs in the worker processes (tests pass their own).
+    error line if it kills that one too.  Should the dead worker have written the
+    report's line already (it died before it could answer), the retry finds the
+    line in OUT and does not write it again (`_written_before`).  The reports
+    queued behind it are handed out again as if never sent.  `worker` runs in the
+    worker processes (tests pass their own).
     """
     if jobs <= 1:
         with _batch_gc():
@@ -449,15 +495,18 @@ def summarize_offline(
                 yield summarize_path(path, settings, skip)
         return
     todo = iter(paths)
-    again: deque[Path] = deque()  # taken back from a dead worker: handed out first
+    again: deque[_Job] = deque()  # taken back from a dead worker: handed out first
     suspects: set[Path] = set()  # reports that were on a worker when it died
 
-    def next_path() -> Path | None:
-        return again.popleft() if again else next(todo, None)
+    def next_job() -> _Job | None:
+        if again:
+            return again.popleft()
+        path = next(todo, None)
+        return None if path is None else _Job(path)
 
     def feed(target: _Worker) -> None:
-        while len(target.paths) < IN_FLIGHT_PER_WORKER and (path := next_path()) is not None:
-            if not workers.send(target, path):  # dead: `ready` reports it
+        while len(target.jobs) < IN_FLIGHT_PER_WORKER and (job := next_job()) is not None:
+            if not workers.send(target, job):  # dead: `ready` reports it
                 return
 
     workers = _Workers(settings, skip, output, worker)
@@ -465,10 +514,10 @@ def summarize_offline(
         while True:
             for live in list(workers.live):
                 feed(live)
-            while len(workers.live) < jobs and (first := next_path()) is not None:
+            while len(workers.live) < jobs and (first := next_job()) is not None:
                 again.appendleft(first)  # a worker starts only when there is a report for it
                 feed(workers.start())
-            if not any(w.paths for w in workers.live):
+            if not any(w.jobs for w in workers.live):
                 return
             for ready in workers.ready():
                 outcomes, alive = workers.receive(ready)
@@ -478,20 +527,20 @@ def summarize_offline(
                     continue
                 yield from outcomes
                 workers.bury(ready)
-                if not ready.paths:
+                if not ready.jobs:
                     continue
-                crashed, *queued = ready.paths
-                again.extendleft(reversed(queued))
-                if crashed in suspects:
+                (crashed, sent_at), *queued = ready.jobs
+                again.extendleft(reversed([job for job, _ in queued]))
+                if crashed.path in suspects:
                     error = InputError(
                         "处理该文件时工作进程两次崩溃",
                         "a worker process crashed twice on this file",
                         code="crashed",
                     )
-                    yield Outcome("failed", str(crashed), line=error_line(str(crashed), error))
+                    yield Outcome("failed", str(crashed.path), line=error_line(str(crashed.path), error))
                 else:
-                    suspects.add(crashed)
-                    again.appendleft(crashed)
+                    suspects.add(crashed.path)
+                    again.appendleft(crashed._replace(written_from=sent_at))
     finally:
         workers.close()
 

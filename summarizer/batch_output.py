@@ -74,6 +74,13 @@ def summary_sha(line: bytes) -> str | None:
     return sha if isinstance(sha, str) else None
 
 
+def find_summary_line(output: Path, sha: str, start: int = 0) -> bytes | None:
+    """The first complete summary line of the report `sha` in OUT from byte `start` (a line's start) on."""
+    with output.open("rb") as f:
+        f.seek(start)
+        return next((line for line in f if summary_sha(line) == sha), None)
+
+
 def error_line(path: str, error: BaseException) -> str:
     """The JSON line of a report that failed: path, one clear line (zh / en), code."""
     if isinstance(error, SummarizerError):

@@ -23,13 +23,14 @@ import pytest
 
 from summarizer.batch import (
     Outcome,
+    _worker_summarize,
     iter_input_paths,
     run_batch,
     summarize_offline,
     summarize_path,
     text_sha256,
 )
-from summarizer.batch_output import CSV_COLUMNS, jsonl_to_csv, summary_sha
+from summarizer.batch_output import CSV_COLUMNS, find_summary_line, jsonl_to_csv, summary_sha
 from summarizer.config import Settings
 from summarizer.ingest import read_document
 from summarizer.openai_batch import collect_batch_results, manifest_path, write_batch_requests
@@ -236,6 +237,57 @@ def test_a_worker_crash_fails_only_its_own_report(tmp_path: Path) -> None:
     (failed,) = [o for o in outcomes if o.status == "failed"]
     assert failed.path == str(crashing) and failed.line is not None
     assert json.loads(failed.line)["code"] == "crashed"
+
+
+def die_after_writing_a_named_file(path: Path) -> Outcome:
+    """A worker function that writes the line of a "*crash*" file to OUT, then dies before it can answer."""
+    outcome = _worker_summarize(path)
+    if "crash" in path.name:
+        os._exit(70)
+    return outcome
+
+
+def test_a_worker_that_dies_after_writing_a_line_does_not_get_it_written_twice(tmp_path: Path) -> None:
+    reports = make_reports(tmp_path / "in", 4)
+    crashing = tmp_path / "in" / "r001_crash.txt"
+    crashing.write_text(varied(SEED_PATHS[0].read_text(encoding="utf-8"), 1), encoding="utf-8")
+    paths = [*reports[:2], crashing, *reports[2:]]
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"")
+    outcomes = list(
+        summarize_offline(paths, OFFLINE, frozenset(), 2, output=out, worker=die_after_writing_a_named_file)
+    )
+    assert sorted(o.path for o in outcomes) == sorted(map(str, paths)), "every report exactly once"
+    assert {o.status for o in outcomes} == {"done"}, "the line written before the crash counts"
+    assert all(o.line is None for o in outcomes), "every line written by a worker"
+    shas = [summary_sha(line) for line in out.read_bytes().splitlines(keepends=True)]
+    assert None not in shas and len(shas) == len(paths) == len(set(shas)), "one line per report, none twice"
+    (crashed,) = [o for o in outcomes if o.path == str(crashing)]
+    line = find_summary_line(out, crashed.sha256 or "")
+    assert line is not None
+    written = json.loads(line)
+    assert (crashed.chars, crashed.indicators) == (written["source"]["chars"], len(written["indicators"]))
+    assert crashed.indicators > 0
+
+
+def test_find_summary_line_takes_only_complete_lines_from_its_start(tmp_path: Path) -> None:
+    def line(sha: str, tail: bytes = b'","chars":1}}\n') -> bytes:
+        return b'{"schema_version":"1.0","source":{"sha256":"' + sha.encode() + tail
+
+    first, torn, other, second = (
+        line(SHA),
+        line(SHA, b'","cha'),
+        line("b" * 64),
+        line(SHA, b'","chars":2}}\n'),
+    )
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(first + torn + other + second)
+    assert find_summary_line(out, SHA) == first
+    assert find_summary_line(out, SHA, len(first)) == second, (
+        "not the torn record, nor the line before the start"
+    )
+    assert find_summary_line(out, SHA, len(first + torn + other + second)) is None
+    assert find_summary_line(out, "c" * 64) is None
 
 
 def always_crash(path: Path) -> Outcome:
