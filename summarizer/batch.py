@@ -291,8 +291,9 @@ class _Job(NamedTuple):
 def _written_before(job: _Job, settings: Settings, output: Path | None) -> Outcome | None:
     """The outcome of a report whose line the worker that died on it had already written; else None.
 
-    The line is looked for in OUT after `job.written_from`, where nothing but the
-    lines of this batch's reports can be: found, it is not written twice.
+    The line is looked for in OUT from `job.written_from` on (what was written
+    since the report was first sent), by the sha256 of the report's text as on
+    resume: found, the report is done and its line is not written twice.
     """
     if job.written_from is None or output is None:
         return None
