@@ -21,11 +21,13 @@ import streamlit as st
 from app_views import show_attention, show_claims, show_source, show_summary, show_verification
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
 from summarizer import verify as verify_report
+from summarizer.config import ENGINE_CHOICES, JSON_MODES
+from summarizer.engines.llm.presets import PRESETS
 from summarizer.history import History
-from summarizer.llm_presets import PRESETS
+from summarizer.text.ingest import INPUT_SUFFIXES
 
 SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
-UPLOAD_TYPES = ["txt", "text", "md", "docx", "pdf", "html", "htm"]
+UPLOAD_TYPES = [suffix.removeprefix(".") for suffix in INPUT_SUFFIXES]
 STAGE_LABELS = {
     "ingest": "读取文本 reading",
     "normalize": "清理文本 cleaning",
@@ -34,8 +36,6 @@ STAGE_LABELS = {
     "summarize": "生成摘要 summarizing",
     "verify": "逐条核验 verifying",
 }
-ENGINE_CHOICES = ["auto", "extractive", "llm"]
-JSON_MODES = ["auto", "json_schema", "json_object", "tools"]
 
 log = logging.getLogger("summarizer.app")
 

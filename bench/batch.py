@@ -188,7 +188,7 @@ def measure(what: str, directory: Path, jobs: int) -> dict[str, Any]:
     with PeakRSS() as memory:
         if what == "pipeline":
             from summarizer import Settings
-            from summarizer.batch import run_batch
+            from summarizer.batch.run import run_batch
 
             out = directory.parent / f"out-{directory.name}-{jobs}.jsonl"
             stats = run_batch(

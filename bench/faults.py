@@ -32,9 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import llm_client  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
-from summarizer.engines import llm as llm_engine  # noqa: E402
+from summarizer.engines.llm import client as llm_client  # noqa: E402
+from summarizer.engines.llm import engine as llm_engine  # noqa: E402
 from summarizer.pipeline import summarize  # noqa: E402
 from summarizer.schema import ReportSummary  # noqa: E402
 from tests.fake_openai import (  # noqa: E402
@@ -148,8 +148,8 @@ def main() -> None:
 
     llm_engine.LLMClient = FastRetryClient  # type: ignore[misc]
     counter = RetryCounter()
-    logging.getLogger("summarizer.llm_client").addHandler(counter)
-    logging.getLogger("summarizer.llm_client").propagate = False  # keep the output to the table
+    logging.getLogger("summarizer.engines.llm.client").addHandler(counter)
+    logging.getLogger("summarizer.engines.llm.client").propagate = False  # keep the output to the table
     model = FaultyModel(args.seed)
     fake = FakeLLM().start()
     fake.script(handler=model)

@@ -32,7 +32,7 @@ import sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from summarizer import Settings, summarize
-from summarizer.batch_output import summary_line
+from summarizer.batch.output import summary_line
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path({seeds!r}).glob("*.txt"))]
 settings = Settings(engine="extractive", cache=None)
 for _ in range({passes}):

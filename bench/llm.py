@@ -36,13 +36,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer import llm_client  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
-from summarizer.engines import llm as llm_engine  # noqa: E402
-from summarizer.engines.llm import REDUCE_SCHEMA, SECTION_SCHEMA  # noqa: E402
-from summarizer.engines.llm_prompts import load_prompt  # noqa: E402
+from summarizer.engines.llm import client as llm_client  # noqa: E402
+from summarizer.engines.llm import engine as llm_engine  # noqa: E402
+from summarizer.engines.llm.chunks import chunk_sections  # noqa: E402
+from summarizer.engines.llm.engine import REDUCE_SCHEMA, SECTION_SCHEMA  # noqa: E402
+from summarizer.engines.llm.prompts import load_prompt  # noqa: E402
 from summarizer.pipeline import prepare  # noqa: E402
-from summarizer.sections import chunk_sections, count_tokens  # noqa: E402
+from summarizer.text.sentences import count_tokens  # noqa: E402
 from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer  # noqa: E402
 
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))

@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.batch import run_batch  # noqa: E402
+from summarizer.batch.run import run_batch  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
 from tests.fake_openai import (  # noqa: E402
     FAKE_MODEL,

@@ -37,11 +37,11 @@ def _marker(marks: list[tuple[str, float]]) -> Callable[[str, int, int], None]:
 
 def one_pass(texts: list[str]) -> dict[str, float]:
     from summarizer import Settings
-    from summarizer.batch_output import summary_line
-    from summarizer.engines.extractive import summarize_extractive
+    from summarizer.batch.output import summary_line
+    from summarizer.engines.extractive.engine import summarize_extractive
+    from summarizer.engines.extractive.ranking import WordIndex
     from summarizer.pipeline import prepare
-    from summarizer.ranking import WordIndex
-    from summarizer.verification import verify_summary
+    from summarizer.verification.check import verify_summary
 
     settings = Settings(engine="extractive", cache=None)
     spent: dict[str, float] = defaultdict(float)

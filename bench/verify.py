@@ -22,7 +22,8 @@ from functools import partial
 from pathlib import Path
 
 from summarizer.schema import Claim, Engine, ReportSummary, Source, Span
-from summarizer.verification import verify_free_text, verify_summary
+from summarizer.verification.check import verify_summary
+from summarizer.verification.claims import verify_free_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"

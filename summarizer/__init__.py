@@ -6,7 +6,7 @@
 
 Public API: `summarize`, `verify`, `prepare`, `read_document`, `Settings`, the
 output models of `summarizer.schema`, and the error tree of `summarizer.errors`.
-Names are imported on first use, so `import summarizer.numbers` stays light.
+Names are imported on first use, so `import summarizer.facts.numbers` stays light.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .config import Settings
     from .errors import ConfigError, InputError, LLMError, SummarizerError
-    from .ingest import Document, read_document
     from .pipeline import prepare, summarize, verify
     from .schema import ReportSummary
+    from .text.ingest import Document, read_document
 
 __version__ = "0.1.0"
 
@@ -29,8 +29,8 @@ _EXPORTS = {
     "InputError": "errors",
     "LLMError": "errors",
     "SummarizerError": "errors",
-    "Document": "ingest",
-    "read_document": "ingest",
+    "Document": "text.ingest",
+    "read_document": "text.ingest",
     "prepare": "pipeline",
     "summarize": "pipeline",
     "verify": "pipeline",

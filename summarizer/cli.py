@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .config import Settings
+from .config import ENGINE_CHOICES, JSON_MODES, Settings
 from .errors import InputError, SummarizerError
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE = 0, 1, 2
@@ -43,10 +43,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summarize", help="summarize a report (PATH, or - for stdin)")
     p.add_argument("path")
     p.add_argument("-o", "--output", help="write here instead of stdout")
-    p.add_argument("--engine", choices=["auto", "extractive", "llm"], default=None)
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default=None)
     p.add_argument("--model", default=None)
     p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
-    p.add_argument("--json-mode", choices=["auto", "json_schema", "json_object", "tools"], default=None)
+    p.add_argument("--json-mode", choices=JSON_MODES, default=None)
     p.add_argument("--format", choices=["json", "md", "csv"], default="json")
 
     v = sub.add_parser("verify", help="check a summary (our JSON or free text) against its report")
@@ -61,10 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", help="the JSONL file: one summary or error per line")
     b.add_argument("--resume", action="store_true", help="skip reports already in OUTPUT; retry its errors")
     b.add_argument("--csv", help="also write every indicator of every report to this CSV")
-    b.add_argument("--engine", choices=["auto", "extractive", "llm"], default=None)
+    b.add_argument("--engine", choices=ENGINE_CHOICES, default=None)
     b.add_argument("--model", default=None)
     b.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
-    b.add_argument("--json-mode", choices=["auto", "json_schema", "json_object", "tools"], default=None)
+    b.add_argument("--json-mode", choices=JSON_MODES, default=None)
     b.add_argument(
         "--jobs", type=int, default=None, help="worker processes, offline engine (default: all cores)"
     )
@@ -142,7 +142,7 @@ def _summarize(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from .pipeline import verify
-    from .verification import format_table
+    from .verification.table import format_table
 
     report = _read_input(args.path)
     result = verify(report, _read_text(args.summary), Settings.from_env())
@@ -162,7 +162,7 @@ def _schema(_: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch_command
+    from .batch.run import run_batch_command
 
     settings = Settings.from_env(
         engine=args.engine,
@@ -186,7 +186,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _batch_collect(args: argparse.Namespace) -> int:
-    from .openai_batch import collect_batch_results
+    from .batch.batch_api import collect_batch_results
 
     stats = collect_batch_results(
         args.requests,

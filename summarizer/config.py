@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -19,16 +19,15 @@ from .errors import ConfigError
 
 EngineChoice = Literal["auto", "extractive", "llm"]
 JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
+# The same choices as lists, for the CLI's and the app's menus.
+ENGINE_CHOICES: tuple[str, ...] = get_args(EngineChoice)
+JSON_MODES: tuple[str, ...] = get_args(JsonMode)
 
 DEFAULT_MAX_CHARS = 1_000_000
 
 
 def _cache_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "summarizer"
-
-
-def default_cache_path() -> Path:
-    return _cache_dir(os.environ) / "cache.sqlite3"
 
 
 class Settings(BaseModel):

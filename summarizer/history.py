@@ -162,10 +162,6 @@ class History:
                 f"history entry {entry_id} is corrupt or outdated",
             ) from e
 
-    def delete(self, entry_id: int) -> None:
-        with self._lock, self._db:
-            self._db.execute("DELETE FROM summaries WHERE id = ?", (entry_id,))
-
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -19,18 +19,17 @@ from typing import TYPE_CHECKING
 from .config import Settings
 from .engines.base import ProgressCallback, ReportContext
 from .errors import InputError
-from .facts import extract_facts
-from .ingest import Document, read_document
-from .normalize import normalize
+from .facts.indicators import extract_facts
 from .schema import ReportSummary
-from .sections import split_sections
+from .sections.split import split_sections
+from .text.ingest import INPUT_SUFFIXES, Document, read_document
+from .text.normalize import normalize
+from .verification.check import verify_summary
 
 if TYPE_CHECKING:
-    from .verification import FreeTextResult
+    from .verification.claims import FreeTextResult
 
 Source = str | bytes | os.PathLike[str]
-
-_FILE_SUFFIXES = (".txt", ".text", ".md", ".docx", ".pdf", ".html", ".htm")
 
 
 def _looks_like_path(value: str) -> bool:
@@ -41,7 +40,7 @@ def _looks_like_path(value: str) -> bool:
     """
     if "\n" in value or "\r" in value or len(value) > 1024:
         return False
-    return value.strip().lower().endswith(_FILE_SUFFIXES)
+    return value.strip().lower().endswith(INPUT_SUFFIXES)
 
 
 def load(source: Source, settings: Settings, *, filename: str | None = None) -> Document:
@@ -108,15 +107,13 @@ def summarize_context(
     started: float | None = None,
 ) -> ReportSummary:
     """The engine `settings` choose, then the verifier, on a prepared report."""
-    from .verification import verify_report
-
     started = time.perf_counter() if started is None else started
     if settings.effective_engine == "llm":
-        from .engines.llm import summarize_llm
+        from .engines.llm.engine import summarize_llm
 
         summary = summarize_llm(ctx, settings, progress=progress)
     else:
-        from .engines.extractive import summarize_extractive
+        from .engines.extractive.engine import summarize_extractive
 
         summary = summarize_extractive(ctx, settings)
     _Progress(progress)("summarize")
@@ -124,6 +121,17 @@ def summarize_context(
     _Progress(progress)("verify")
     summary.engine.elapsed_s = round(time.perf_counter() - started, 4)
     return summary
+
+
+def verify_report(ctx: ReportContext, summary: ReportSummary) -> ReportSummary:
+    """`verify_summary` of a prepared report's summary.
+
+    When normalization changed nothing, the clean text is the original and the
+    facts stage has already read its figures: one pass over the whole text is not
+    made twice.
+    """
+    same_text = ctx.norm.clean.text == ctx.original
+    return verify_summary(ctx.original, summary, figures=ctx.facts.figures if same_text else None)
 
 
 class _Progress:
@@ -149,7 +157,7 @@ def verify(
     `summary` is a `ReportSummary`, our JSON, or any free text (Markdown or
     plain), whose sentences are then checked one by one.
     """
-    from .verification import verify_any
+    from .verification.claims import verify_any
 
     settings = settings or Settings.from_env()
     document = load(source, settings, filename=filename)

@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from summarizer.cache import Cache
 from summarizer.config import Settings
+from summarizer.engines.llm.cache import Cache
+from summarizer.engines.llm.client import LLMClient, LLMReply, RetryPolicy
 from summarizer.errors import ConfigError, LLMError
-from summarizer.llm_client import LLMClient, LLMReply, RetryPolicy
 from tests.fake_openai import FAKE_MODEL, FakeLLM
 
 SCHEMA: dict[str, Any] = {

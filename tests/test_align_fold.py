@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.align import SourceText, _is_ignored, fold_text, normalize_for_match
+from summarizer.verification.align import SourceText, _is_ignored, fold_text, normalize_for_match
 
 
 @pytest.mark.parametrize(

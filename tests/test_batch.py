@@ -21,20 +21,15 @@ from typing import Any
 
 import pytest
 
-from summarizer.batch import (
-    Outcome,
-    _worker_summarize,
-    iter_input_paths,
-    run_batch,
-    summarize_offline,
-    summarize_path,
-    text_sha256,
-)
-from summarizer.batch_output import CSV_COLUMNS, find_summary_line, jsonl_to_csv, summary_sha
+from summarizer.batch.batch_api import collect_batch_results, manifest_path, write_batch_requests
+from summarizer.batch.inputs import iter_input_paths
+from summarizer.batch.outcome import Outcome, summarize_path
+from summarizer.batch.output import CSV_COLUMNS, find_summary_line, jsonl_to_csv, summary_sha
+from summarizer.batch.pool import _worker_summarize, summarize_offline
+from summarizer.batch.run import run_batch
 from summarizer.config import Settings
-from summarizer.ingest import read_document
-from summarizer.openai_batch import collect_batch_results, manifest_path, write_batch_requests
 from summarizer.schema import ReportSummary
+from summarizer.text.ingest import read_document, text_sha256
 from tests.conftest import ROOT, SEED_PATHS, assert_spans_match
 from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer
 
@@ -91,20 +86,20 @@ def run_cli(*args: str, **popen: Any) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """reports/a.txt, reports/sub/b.HTM, reports/sub/c.md (not a report suffix), reports/d.pdf."""
+    """reports/a.txt, reports/sub/b.HTM, reports/sub/c.json (not a report suffix), reports/d.pdf, reports/e.md."""
     root = tmp_path / "reports"
     (root / "sub").mkdir(parents=True)
-    for name in ("a.txt", "sub/b.HTM", "sub/c.md", "d.pdf"):
+    for name in ("a.txt", "sub/b.HTM", "sub/c.json", "d.pdf", "e.md"):
         (root / name).write_text("x", encoding="utf-8")
     return root
 
 
 INPUT_CASES = [
-    ("directory_recursive", ["{root}"], ["a.txt", "d.pdf", "sub/b.HTM"]),
+    ("directory_recursive", ["{root}"], ["a.txt", "d.pdf", "e.md", "sub/b.HTM"]),
     ("glob_recursive", ["{root}/**/*.txt"], ["a.txt"]),
     ("glob_matching_a_directory", ["{root}/su*"], ["sub/b.HTM"]),
-    ("named_file_any_suffix", ["{root}/sub/c.md"], ["sub/c.md"]),
-    ("duplicates_once", ["{root}/a.txt", "{root}", "{root}/*.txt"], ["a.txt", "d.pdf", "sub/b.HTM"]),
+    ("named_file_any_suffix", ["{root}/sub/c.json"], ["sub/c.json"]),
+    ("duplicates_once", ["{root}/a.txt", "{root}", "{root}/*.txt"], ["a.txt", "d.pdf", "e.md", "sub/b.HTM"]),
     ("missing_kept_for_an_error_line", ["{root}/missing.txt"], ["missing.txt"]),
 ]
 
@@ -166,7 +161,7 @@ def test_a_line_is_what_summarize_gives(tmp_path: Path) -> None:
 
 
 def test_a_summary_line_is_model_dump_json_as_utf8(tmp_path: Path) -> None:
-    from summarizer.batch_output import summary_line
+    from summarizer.batch.output import summary_line
     from summarizer.pipeline import summarize
 
     (report,) = make_reports(tmp_path / "in", 1)
@@ -472,7 +467,7 @@ def test_a_full_disk_is_one_clear_line(tmp_path: Path, jobs: str) -> None:
 
 def test_lines_can_go_to_a_pipe(tmp_path: Path) -> None:
     """A FIFO (or `-o /dev/stdout` into a pipe) takes the lines; fsync, which a pipe refuses, is skipped."""
-    from summarizer.batch_output import LineWriter
+    from summarizer.batch.output import LineWriter
 
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.cache import Cache
+from summarizer.engines.llm.cache import Cache
 from summarizer.errors import ConfigError
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from summarizer import Settings
-from summarizer.engines.extractive import Extractor, _inside_any
+from summarizer.engines.extractive.engine import Extractor, _inside_any
 from summarizer.pipeline import prepare
 from summarizer.schema import Span
-from summarizer.sections import SectionNode
+from summarizer.sections.split import SectionNode
 
 EVIDENCE_CASES = [
     pytest.param("全年新增就业岗位120个，群众满意度提升。\n道路硬化5公里。", id="no-removal"),

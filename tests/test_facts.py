@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.facts import Facts, extract_facts
-from summarizer.names import clean_name
-from summarizer.normalize import normalize
+from summarizer.facts.indicators import Facts, extract_facts
+from summarizer.facts.names import clean_name
 from summarizer.schema import Indicator
-from summarizer.sections import split_sections
+from summarizer.sections.split import split_sections
+from summarizer.text.normalize import normalize
 
 from .conftest import assert_spans_match, read_seed
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from summarizer import Settings, summarize
-from summarizer.engines.llm_prompts import load_prompt
+from summarizer.engines.llm.prompts import load_prompt
 from summarizer.render import claims_html, indicators_csv, source_html, to_markdown
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed

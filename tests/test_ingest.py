@@ -12,7 +12,7 @@ import pytest
 
 from summarizer.config import Settings
 from summarizer.errors import InputError
-from summarizer.ingest import Document, read_document
+from summarizer.text.ingest import Document, read_document
 from tests.make_input_fixtures import (
     REPORT_LINES,
     TABLE_ROWS,

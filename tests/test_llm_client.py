@@ -15,22 +15,11 @@ from typing import Any
 
 import pytest
 
-from summarizer.cache import Cache
 from summarizer.config import Settings
-from summarizer.errors import (
-    ConfigError,
-    LLMError,
-    LLMRefused,
-    LLMTruncated,
-)
-from summarizer.llm_client import (
-    CAPABILITIES_NAMESPACE,
-    PRESETS,
-    LLMClient,
-    LLMReply,
-    LLMUsage,
-    presets_markdown,
-)
+from summarizer.engines.llm.cache import Cache
+from summarizer.engines.llm.client import CAPABILITIES_NAMESPACE, LLMClient, LLMReply, LLMUsage
+from summarizer.engines.llm.presets import PRESETS, presets_markdown
+from summarizer.errors import ConfigError, LLMError, LLMRefused, LLMTruncated
 from tests.fake_openai import (
     FAKE_MODEL,
     FakeLLM,

@@ -21,8 +21,7 @@ import pytest
 
 from summarizer.config import Settings
 from summarizer.engines.base import ReportContext
-from summarizer.engines.llm import summarize_llm, summarize_llm_async
-from summarizer.engines.llm_answer import (
+from summarizer.engines.llm.answer import (
     AnswerSentence,
     MetaAnswer,
     MetaAnswerField,
@@ -33,12 +32,13 @@ from summarizer.engines.llm_answer import (
     check_sentence,
     strict_json_schema,
 )
-from summarizer.engines.llm_prompts import load_prompt, neutralise_delimiters
+from summarizer.engines.llm.chunks import chunk_sections
+from summarizer.engines.llm.engine import summarize_llm, summarize_llm_async
+from summarizer.engines.llm.prompts import PROMPTS_DIR, load_prompt, neutralise_delimiters
 from summarizer.errors import ConfigError
-from summarizer.normalize import normalize
 from summarizer.pipeline import prepare
 from summarizer.schema import ReportSummary
-from summarizer.sections import chunk_sections
+from summarizer.text.normalize import normalize
 from tests.conftest import assert_spans_match, read_seed
 from tests.fake_openai import (
     FAKE_MODEL,
@@ -245,8 +245,8 @@ def test_quotes_are_located_in_their_scope_only(quote: str, expected: str | None
 def test_sentence_checks(
     text: str, quotes: list[str], fact_ids: list[str], problem_cue: str | None, ungrounded: list[str]
 ) -> None:
-    from summarizer.engines.llm_answer import FactRef
-    from summarizer.numbers import find_figures
+    from summarizer.engines.llm.answer import FactRef
+    from summarizer.facts.numbers import find_figures
     from summarizer.schema import Span
 
     norm = normalize(SCOPE_TEXT)
@@ -320,7 +320,10 @@ def test_happy_path_on_a_seed(fake_llm: FakeLLM, tmp_path: Path) -> None:
 
     assert summary.engine.name == "llm" and summary.engine.fallbacks == []
     assert summary.engine.json_mode == "json_schema"
-    assert summary.engine.prompt_version == "section-v1+reduce-v1"
+    assert summary.engine.prompt_version == "section-v1+reduce-v1+reask-v1+schema-v1"
+    # Every prompt file's version, so that a change to any of them is a new cache key.
+    every_file = {load_prompt(path.stem, None).version for path in PROMPTS_DIR.glob("*.md")}
+    assert set(summary.engine.prompt_version.split("+")) == every_file
     assert summary.engine.calls == len(chunks) + 1 == len(fake_llm.chat_requests)
     assert not any(w.code == "llm_fallback" for w in summary.source.warnings)
     claims = model_claims(summary)
@@ -470,7 +473,7 @@ def test_rejected_json_schema_falls_back_to_json_object(fake_llm: FakeLLM, tmp_p
 def test_a_section_failing_every_try_falls_back_to_extractive(
     fake_llm: FakeLLM, tmp_path: Path, failure: Behaviour, reason_cue: str
 ) -> None:
-    from summarizer.engines.extractive import section_claims
+    from summarizer.engines.extractive.engine import section_claims
 
     fake_llm.script(handler=model(section=failure))
     settings = settings_for(fake_llm, tmp_path)

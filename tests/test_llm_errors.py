@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from summarizer.config import Settings
+from summarizer.engines.llm.client import LLMReply, RetryPolicy
 from summarizer.errors import (
     ConfigError,
     LLMBadOutput,
@@ -20,7 +21,6 @@ from summarizer.errors import (
     LLMTruncated,
     SummarizerError,
 )
-from summarizer.llm_client import LLMReply, RetryPolicy
 from tests.fake_openai import (
     FAKE_MODEL,
     FakeLLM,

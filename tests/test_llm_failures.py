@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.llm_failures import (
+from summarizer.engines.llm.failures import (
     FailureKind,
     HTTPFailure,
     classify,

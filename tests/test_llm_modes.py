@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from summarizer.errors import LLMBadOutput
-from summarizer.llm_modes import (
+from summarizer.engines.llm.modes import (
     LADDER,
-    SCHEMA_INSTRUCTION,
     build_request,
     parse_json_object,
+    schema_prompt,
     with_schema_instruction,
 )
+from summarizer.errors import LLMBadOutput
 
 SCHEMA: dict[str, Any] = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
 
@@ -77,6 +77,6 @@ def test_schema_instruction_extends_an_existing_system_prompt() -> None:
     messages = [{"role": "system", "content": "你是助手。"}, {"role": "user", "content": "问"}]
     result = with_schema_instruction(messages, SCHEMA)
     assert len(result) == 2 and result[1] == messages[1]
-    assert result[0]["content"].startswith("你是助手。") and SCHEMA_INSTRUCTION in result[0]["content"]
+    assert result[0]["content"].startswith("你是助手。") and schema_prompt().system in result[0]["content"]
     assert '"required":["a"]' in result[0]["content"]
     assert messages[0]["content"] == "你是助手。"  # the caller's list is not modified

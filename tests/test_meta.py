@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer import Settings, prepare
-from summarizer.meta import extract_meta
+from summarizer.facts.meta import extract_meta
 from tests.conftest import assert_spans_match
 
 BODY = "\n一、2023年工作回顾\n一年来，全镇完成地区生产总值12亿元。\n二、2024年工作安排\n力争地区生产总值增长6%。\n"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.normalize import Normalized, normalize
+from summarizer.text.normalize import Normalized, normalize
 from tests.conftest import assert_spans_match, read_seed
 
 # ------------------------------------------------------------------ helpers

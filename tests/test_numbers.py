@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer import numbers
-from summarizer.numbers import Figure, find_figures, parse_figure, same_qualifier, same_quantity, split_unit
+from summarizer.facts import numbers
+from summarizer.facts.numbers import Figure, find_figures, parse_figure, same_qualifier, same_quantity
+from summarizer.facts.units import split_unit
 
 from .conftest import read_seed
 

@@ -7,14 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from summarizer.offsets import CleanText, TextBuilder
+from summarizer.text.offsets import CleanText, TextBuilder
 
 
 def _docstring_example() -> CleanText:
     b = TextBuilder("ＧＤＰ 1 2亿元")
     b.keep(0, 3, "GDP")
     b.keep(3, 5)
-    b.drop(5, 6)
     b.keep(6, 9)
     return b.build()
 
@@ -23,10 +22,8 @@ def _advert_cut_out() -> CleanText:
     # "增长5%" + advert + "，达到10亿元" with a blank line dropped and a CRLF made "\n".
     b = TextBuilder("增长5%篮彩购买app，达到\r\n\n10亿元")
     b.keep(0, 4)
-    b.drop(4, 11)
     b.keep(11, 14)
     b.substitute(14, 16, "\n")
-    b.drop(16, 17)
     b.keep(17, 21)
     return b.build()
 
@@ -36,7 +33,6 @@ def _substituted_runs() -> CleanText:
     b.keep(0, 1)
     b.substitute(1, 3, "\n")
     b.keep(3, 4)
-    b.drop(4, 5)
     b.keep(5, 6)
     b.substitute(6, 8, "--")  # a replacement longer than one character
     b.keep(8, 9)
@@ -49,7 +45,6 @@ def _empty() -> CleanText:
 
 def _all_dropped() -> CleanText:
     b = TextBuilder("广告")
-    b.drop(0, 2)
     return b.build()
 
 

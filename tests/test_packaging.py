@@ -39,8 +39,8 @@ def test_the_wheel_ships_the_prompts_and_the_llm_engine_finds_them(tmp_path: Pat
 
     _pip("install", "--quiet", "--no-deps", "--target", str(site), str(wheel))
     check = (
-        "from summarizer.engines.llm_prompts import PROMPTS_DIR, load_prompt\n"
-        f"for name in {[Path(n).stem for n in PROMPTS]!r}: load_prompt(name)\n"
+        "from summarizer.engines.llm.prompts import PROMPTS_DIR, load_prompt\n"
+        f"for name in {[Path(n).stem for n in PROMPTS]!r}: load_prompt(name, None)\n"
         "print(PROMPTS_DIR)\n"
     )
     # From an empty directory with the target first on the path: the repository is nowhere in sight.

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from summarizer import InputError, Settings, summarize
-from summarizer.normalize import normalize
 from summarizer.schema import ReportSummary
+from summarizer.text.normalize import normalize
 from tests.conftest import assert_spans_match
 
 REMOVAL_CODES = frozenset({"web_chrome", "share_header", "page_marker", "spam"})

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from summarizer.normalize import normalize
-from summarizer.ranking import WordIndex, _keep, keyword_weights
+from summarizer.engines.extractive.ranking import WordIndex, _keep, keyword_weights
+from summarizer.text.normalize import normalize
 
 
 def _jieba_index(text: str) -> list[tuple[int, str]]:
@@ -67,7 +67,7 @@ def test_words_in_a_range_and_their_weights() -> None:
 def test_idf_table_is_jiebas() -> None:
     from jieba import analyse
 
-    from summarizer.ranking import _idf_table
+    from summarizer.engines.extractive.ranking import _idf_table
 
     idf, median = _idf_table()
     assert idf == analyse.default_tfidf.idf_freq
@@ -79,7 +79,7 @@ def _reference_weights(words: list[str], top: int) -> dict[str, float]:
     """TF-IDF top words the plain way: every word scored, sorted by (-weight, word)."""
     from collections import Counter
 
-    from summarizer.ranking import _idf_table
+    from summarizer.engines.extractive.ranking import _idf_table
 
     idf, median = _idf_table()
     scored = {w: n * idf.get(w, median) for w, n in Counter(words).items()}
@@ -107,7 +107,7 @@ def test_keyword_weights_equal_the_plain_computation(words: list[str], top: int)
 
 
 def test_keyword_weights_stay_right_when_the_idf_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer import ranking
+    from summarizer.engines.extractive import ranking
 
     monkeypatch.setattr(ranking, "_MEMO_LIMIT", 5)
     monkeypatch.setattr(ranking, "_NEG_IDF", {})
@@ -141,7 +141,7 @@ def test_weights_with_equal_the_weights_of_all_words(
 ) -> None:
     from collections import Counter
 
-    from summarizer.ranking import count_weights, weights_with
+    from summarizer.engines.extractive.ranking import count_weights, weights_with
 
     counts = Counter(words)
     weights = count_weights(counts, kept) if counts else {}

@@ -57,7 +57,7 @@ def test_json_keeps_chinese_as_is() -> None:
 
 
 def test_readme_provider_table_is_the_presets() -> None:
-    from summarizer.llm_presets import presets_markdown
+    from summarizer.engines.llm.presets import presets_markdown
     from tests.conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

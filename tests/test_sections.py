@@ -1,4 +1,4 @@
-"""The heading tree, problem paragraphs, sentences, tokens and chunks (sections.py and its helpers).
+"""The heading tree, problem paragraphs, sentences, tokens and chunks (summarizer/sections/, text/sentences.py, engines/llm/chunks.py).
 
 Hand-written cases name one rule each; the seed cases check what a reader sees
 in the five real reports; invariants are checked on the seeds and, with
@@ -13,21 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from summarizer.engines.llm.chunks import chunk_sections
 from summarizer.errors import ConfigError
-from summarizer.headings import chinese_number, classify_title, find_markers, heading_extent
-from summarizer.normalize import Normalized, normalize
-from summarizer.offsets import TextBuilder
 from summarizer.schema import SectionKind
-from summarizer.sections import (
-    SectionNode,
-    chunk_sections,
-    count_tokens,
-    find_problem_paragraphs,
-    sections_of_text,
-    split_sections,
-    split_sentences,
-)
-from summarizer.sentences import Sentences
+from summarizer.sections.headings import chinese_number, classify_title, find_markers, heading_extent
+from summarizer.sections.split import SectionNode, find_problem_paragraphs, sections_of_text, split_sections
+from summarizer.text.normalize import Normalized, normalize
+from summarizer.text.offsets import TextBuilder
+from summarizer.text.sentences import Sentences, count_tokens, split_sentences
 from tests.conftest import assert_spans_match, read_seed
 
 Outline = list[tuple[str, int, str, str]]

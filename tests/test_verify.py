@@ -14,19 +14,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.align import AlignmentStatus, SourceText, align_quote, fuzzy_threshold, sentence_bounds
 from summarizer.errors import InputError
+from summarizer.pipeline import verify_report
 from summarizer.schema import Claim, Engine, ReportSummary, Section, Source, Span
-from summarizer.verification import (
-    FreeTextResult,
-    format_table,
-    heading_regions,
-    split_free_text,
-    verify_any,
-    verify_free_text,
-    verify_report,
-    verify_summary,
+from summarizer.verification.align import (
+    AlignmentStatus,
+    SourceText,
+    fuzzy_threshold,
+    sentence_bounds,
 )
+from summarizer.verification.check import heading_regions, verify_summary
+from summarizer.verification.claims import FreeTextResult, split_free_text, verify_any, verify_free_text
+from summarizer.verification.table import format_table
 from tests.conftest import assert_spans_match, read_seed
 
 
@@ -84,7 +83,7 @@ ALIGN_SOURCE = "一、工作回顾\n全镇地区生产总值83.98亿元，同比
     ],
 )
 def test_align_quote_finds_the_quote(quote: str, status: AlignmentStatus, expected: str | None) -> None:
-    found = align_quote(ALIGN_SOURCE, quote)
+    found = SourceText(ALIGN_SOURCE).align(quote)
     assert found is not None
     assert found.status is status
     assert_spans_match(ALIGN_SOURCE, [found.span])
@@ -105,13 +104,13 @@ def test_align_quote_finds_the_quote(quote: str, status: AlignmentStatus, expect
     ],
 )
 def test_align_quote_refuses_what_is_not_there(quote: str) -> None:
-    assert align_quote(ALIGN_SOURCE, quote) is None
+    assert SourceText(ALIGN_SOURCE).align(quote) is None
 
 
 def test_align_quote_prefers_the_occurrence_near_the_hint() -> None:
     text = "增长5%。其他内容很多很多。增长5%。"
     second = text.rindex("增长5%")
-    found = align_quote(text, "增长5%", near=second + 2)
+    found = SourceText(text).align("增长5%", near=second + 2)
     assert found is not None and found.span.start == second
 
 
@@ -422,8 +421,8 @@ def test_a_prepared_report_is_verified_as_its_original_alone(seed: tuple[str, st
     """`verify_report` reuses the facts stage's figures only where the clean text is the original,
     and checks every claim exactly as `verify_summary` does from the original alone."""
     from summarizer import Settings
-    from summarizer.engines.extractive import summarize_extractive
-    from summarizer.numbers import find_figures
+    from summarizer.engines.extractive.engine import summarize_extractive
+    from summarizer.facts.numbers import find_figures
     from summarizer.pipeline import prepare
 
     _, text = seed

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from summarizer.schema import Claim
-from summarizer.verification import verify_free_text, verify_summary
+from summarizer.verification.check import verify_summary
+from summarizer.verification.claims import verify_free_text
 from tests.conftest import FIXTURES, SEEDS_DIR, assert_spans_match
 from tests.test_verify import make_summary, quote_span
 

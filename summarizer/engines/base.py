@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ..facts import Facts
-from ..ingest import Document, text_sha256
-from ..normalize import Normalized
+from ..facts.indicators import Facts
 from ..schema import Claim, Section, Source, SourceWarning
-from ..sections import SectionNode
+from ..sections.split import SectionNode
+from ..text.ingest import Document, text_sha256
+from ..text.normalize import Normalized
 
 # progress(stage, done, total): "ingest", "sections", "facts", "summarize", "verify"
 ProgressCallback = Callable[[str, int, int], None]

@@ -1,0 +1,23 @@
+"""The LLM engine: section summaries in the model's words, each checked against the source.
+
+engine (the run: map ∥ reduce, re-asks, fallbacks) ─► prompts (prompt files, fact lines),
+chunks (token-budgeted chunks), answer (the model's answer schema and its checks),
+assemble (answers ─► ReportSummary, extractive fallback);  client (the endpoint: modes,
+failures, presets) and cache (SQLite)
+"""
+
+from .cache import Cache
+from .client import ChatClient, LLMClient, LLMReply, LLMUsage
+from .engine import summarize_llm, summarize_llm_async
+from .presets import PRESETS
+
+__all__ = [
+    "PRESETS",
+    "Cache",
+    "ChatClient",
+    "LLMClient",
+    "LLMReply",
+    "LLMUsage",
+    "summarize_llm",
+    "summarize_llm_async",
+]

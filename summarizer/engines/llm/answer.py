@@ -1,0 +1,329 @@
+"""What the model is asked to fill, and the checks of its answer against the source.
+
+The answer schema is deliberately small and separate from the output contract
+(`schema.py`): the model writes sentences in its own words, cites verbatim
+quotes and fact ids, and never gives offsets.  We compute every span ourselves
+by locating each quote in the original text of the section it came from
+(`align.SourceText`: exactly, then normalized, then fuzzily), and we check
+every figure of a sentence against its quotes and cited facts.  The problems
+found are phrased as short Chinese lines that the engine sends back when it
+re-asks the model.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from ...facts.numbers import Figure, find_figures, same_quantity
+from ...schema import AdminLevel, Span
+from ...text.offsets import CleanText
+from ...verification.align import SourceText, normalize_for_match
+
+# ---------------------------------------------------------------------------
+# The answer schema
+# ---------------------------------------------------------------------------
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnswerSentence(_Answer):
+    text: str
+    quotes: list[str]
+    fact_ids: list[str]
+
+    @field_validator("quotes", "fact_ids", mode="before")
+    @classmethod
+    def _one_string_is_a_list(cls, value: Any) -> Any:
+        # Small models often give a single quote as a bare string; that is not worth a re-ask.
+        return [value] if isinstance(value, str) else value
+
+
+class SectionAnswer(_Answer):
+    """The map answer: a few sentences about one chunk of the report."""
+
+    sentences: list[AnswerSentence]
+    keywords: list[str]
+
+
+class MetaAnswerField(_Answer):
+    value: str
+    quote: str
+
+
+class MetaAnswer(_Answer):
+    title: MetaAnswerField | None
+    place: MetaAnswerField | None
+    admin_level: MetaAnswerField | None
+    meeting: MetaAnswerField | None
+    date: MetaAnswerField | None
+    speaker: MetaAnswerField | None
+    review_period: MetaAnswerField | None
+    plan_period: MetaAnswerField | None
+
+
+class ReduceAnswer(_Answer):
+    """The reduce answer: the report-level overview, lists and meta."""
+
+    meta: MetaAnswer
+    overview: list[AnswerSentence]
+    achievements: list[AnswerSentence]
+    problems: list[AnswerSentence]
+    plans: list[AnswerSentence]
+
+
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A self-contained JSON schema for `model` that strict structured-output modes accept.
+
+    Every property is required, optional values are nullable instead, objects
+    forbid extra keys, `$ref`s are inlined and titles dropped (shorter when the
+    schema is pasted into the prompt in `json_object` mode).
+    """
+    raw = model.model_json_schema()
+    defs: dict[str, Any] = raw.pop("$defs", {})
+
+    def resolve(node: Any, *, names: bool = False) -> Any:
+        # `names`: the keys of this dict are property names ("title" is a meta field), not keywords.
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(copy.deepcopy(defs[node["$ref"].rsplit("/", 1)[-1]]))
+            if names:
+                return {k: resolve(v) for k, v in node.items()}
+            out = {
+                k: resolve(v, names=k == "properties")
+                for k, v in node.items()
+                if k not in ("title", "default", "description")
+            }
+            if out.get("type") == "object":
+                out["additionalProperties"] = False
+                out["required"] = list(out.get("properties", {}))
+            return out
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    schema: dict[str, Any] = resolve(raw)
+    return schema
+
+
+def schema_problems(error: ValidationError, limit: int = 6) -> list[str]:
+    """The validation errors of an answer as short lines for the re-ask message."""
+    lines = []
+    for item in error.errors()[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "(根)"
+        lines.append(f"字段 {where}：{item['msg']}")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Locating quotes
+# ---------------------------------------------------------------------------
+
+_QUOTE_TRIM = " \t\r\n\"'“”‘’「」『』《》…"
+
+
+@dataclass(frozen=True)
+class SourceScope:
+    """The part of the report a model answer may quote from: a clean range of it.
+
+    Quotes are aligned with `align.SourceText` (exact, normalized, fuzzy) on the
+    original text of the range only, so a quote is never credited to another
+    section that happens to say the same.
+    """
+
+    clean: CleanText
+    start: int
+    end: int
+    original_start: int
+    source: SourceText = field(repr=False)
+
+    @classmethod
+    def of(cls, clean: CleanText, start: int, end: int) -> SourceScope:
+        o_start, o_end = clean.to_original(start, end)
+        return cls(clean, start, end, o_start, SourceText(clean.original[o_start:o_end]))
+
+    def contains(self, phrase: str) -> bool:
+        needle = normalize_for_match(phrase)
+        return bool(needle) and needle in self.source.normalized
+
+    def locate(self, quote: str) -> tuple[list[Span], int | None]:
+        """Original spans of `quote` inside the scope, and its clean start; ([], None) when absent.
+
+        The spans always quote the source itself, even when the model's quote
+        was only a near match, and they leave out removed text (spam, page
+        markers) in the middle, like every other claim evidence.
+        """
+        alignment = self.source.align(quote.strip(_QUOTE_TRIM))
+        if alignment is None:
+            return [], None
+        original = self.clean.original
+        start = self.original_start + alignment.span.start
+        end = self.original_start + alignment.span.end
+        clean_start, clean_end = self.clean.to_clean(start), self.clean.to_clean(end)
+        if clean_start >= clean_end:
+            return [Span.of(original, start, end)], None
+        return self.clean.spans(clean_start, clean_end), clean_start
+
+
+# ---------------------------------------------------------------------------
+# Checking sentences
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactRef:
+    """A pre-extracted fact as the model sees it: its prompt id, evidence and figures."""
+
+    prompt_id: str
+    evidence: Span
+    figures: tuple[Figure, ...]
+
+
+@dataclass
+class CheckedSentence:
+    """A model sentence with the spans we found for it and what is wrong with it."""
+
+    text: str
+    evidence: list[Span]
+    fact_ids: list[str]
+    anchor: int | None  # clean position of its first located quote, to place it in a section
+    problems: list[str]
+    ungrounded_figures: list[str]
+
+
+_YEAR = re.compile(r"^(19|20)\d\d年?$")
+
+
+def _grounded(figure: Figure, evidence_figures: list[Figure]) -> bool:
+    return any(same_quantity(figure, other) for other in evidence_figures)
+
+
+def check_sentence(
+    sentence: AnswerSentence, scope: SourceScope, facts: Mapping[str, FactRef], label: str
+) -> CheckedSentence:
+    """Locate the quotes of one sentence and check its fact ids and figures.
+
+    A figure counts as grounded when one of the located quotes or cited facts
+    states the same quantity (`numbers.same_quantity`); a bare year only needs
+    to appear in the scope.
+    """
+    problems: list[str] = []
+    evidence: list[Span] = []
+    anchor: int | None = None
+    for quote in sentence.quotes:
+        spans, at = scope.locate(quote)
+        if not spans:
+            problems.append(f"{label}的引文「{quote[:40]}」在报告原文中找不到：引文必须逐字复制原文。")
+            continue
+        evidence.extend(spans)
+        anchor = at if anchor is None else anchor
+    known_ids: list[str] = []
+    for fact_id in sentence.fact_ids:
+        fact = facts.get(fact_id.strip().strip("[]"))
+        if fact is None:
+            problems.append(f"{label}引用了不存在的事实编号 {fact_id}：只能用事实清单里的编号。")
+            continue
+        known_ids.append(fact.prompt_id)
+        evidence.append(fact.evidence)
+    evidence_figures: list[Figure] = [f for span in evidence for f in find_figures(span.quote)]
+    for fact_id in known_ids:
+        evidence_figures.extend(facts[fact_id].figures)
+    ungrounded: list[str] = []
+    for figure in find_figures(sentence.text):
+        if figure.value is None or _grounded(figure, evidence_figures):
+            continue
+        if _YEAR.match(figure.raw.strip()) and scope.contains(figure.raw):
+            continue
+        ungrounded.append(figure.raw)
+        problems.append(
+            f"{label}中的数字“{figure.raw}”不在它的引文或所引事实中：删去这个数字，或加上含有它的原文引文。"
+        )
+    if not sentence.quotes and not known_ids:
+        problems.append(f"{label}没有任何引文：至少给出一段逐字复制的原文。")
+    return CheckedSentence(
+        text=sentence.text.strip(),
+        evidence=_unique_spans(evidence),
+        fact_ids=known_ids,
+        anchor=anchor,
+        problems=problems,
+        ungrounded_figures=ungrounded,
+    )
+
+
+def _unique_spans(spans: list[Span]) -> list[Span]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for span in spans:
+        if (span.start, span.end) not in seen and span.end > span.start:
+            seen.add((span.start, span.end))
+            out.append(span)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Checking meta
+# ---------------------------------------------------------------------------
+
+_ADMIN_LEVELS: frozenset[str] = frozenset(AdminLevel.__args__)  # type: ignore[attr-defined]
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class CheckedMeta:
+    name: str
+    value: str
+    evidence: Span
+
+
+def check_meta_field(
+    name: str, answer: MetaAnswerField | None, scope: SourceScope
+) -> tuple[CheckedMeta | None, str | None]:
+    """A meta value with the span of its quote, or the problem that rules it out.
+
+    The value must be backed by its quote: it appears in it (a date's year,
+    month and day appear in it; an admin level is one of the allowed ones and
+    appears in it).  Anything else is a guess, and unknown is null.
+    """
+    if answer is None or not answer.value.strip():
+        return None, None
+    value = answer.value.strip()
+    spans, _ = scope.locate(answer.quote)
+    if not spans:
+        return None, f"meta.{name} 的引文「{answer.quote[:40]}」在原文中找不到。"
+    quoted = normalize_for_match("".join(s.quote for s in spans))
+    if name == "date":
+        match = _ISO_DATE.match(value)
+        if match is None:
+            return None, f"meta.date 必须写成 YYYY-MM-DD，而不是“{value}”。"
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return None, f"meta.date “{value}” 不是有效日期。"
+        digits = [int(d) for d in re.findall(r"\d+", quoted)]
+        if not all(part in digits for part in (year, month, day)):
+            return None, f"meta.date “{value}” 与其引文不符。"
+        value = f"{year:04d}-{month:02d}-{day:02d}"
+    elif name == "admin_level" and value not in _ADMIN_LEVELS:
+        return None, f"meta.admin_level 只能是 {'/'.join(sorted(_ADMIN_LEVELS))} 之一或 null。"
+    if name != "date" and normalize_for_match(value) not in quoted:
+        return None, f"meta.{name} 的值“{value}”没有出现在其引文中。"
+    return CheckedMeta(name, value, spans[0]), None
+
+
+def keywords_in_scope(keywords: list[str], scope: SourceScope, limit: int = 8) -> list[str]:
+    """The model's keywords that the scope really contains, deduplicated, at most `limit`."""
+    out: list[str] = []
+    for word in keywords:
+        word = word.strip()
+        if word and word not in out and scope.contains(word):
+            out.append(word)
+    return out[:limit]
