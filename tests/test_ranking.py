@@ -67,9 +67,9 @@ def test_words_in_a_range_and_their_weights() -> None:
 def test_idf_table_is_jiebas() -> None:
     from jieba import analyse
 
-    from summarizer.engines.extractive.ranking import _idf_table
+    from summarizer.text.words import idf_table
 
-    idf, median = _idf_table()
+    idf, median = idf_table()
     assert idf == analyse.default_tfidf.idf_freq
     assert median == analyse.default_tfidf.median_idf
     assert len(idf) > 100_000
@@ -79,9 +79,9 @@ def _reference_weights(words: list[str], top: int) -> dict[str, float]:
     """TF-IDF top words the plain way: every word scored, sorted by (-weight, word)."""
     from collections import Counter
 
-    from summarizer.engines.extractive.ranking import _idf_table
+    from summarizer.text.words import idf_table
 
-    idf, median = _idf_table()
+    idf, median = idf_table()
     scored = {w: n * idf.get(w, median) for w, n in Counter(words).items()}
     return dict(sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
 

@@ -9,6 +9,7 @@ from .ingest import INPUT_SUFFIXES, Document, read_document, text_sha256
 from .normalize import Normalized, Removal, normalize
 from .offsets import CleanText, TextBuilder
 from .sentences import Sentences, count_tokens, split_sentences
+from .words import idf_table, segmenter
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -19,8 +20,10 @@ __all__ = [
     "Sentences",
     "TextBuilder",
     "count_tokens",
+    "idf_table",
     "normalize",
     "read_document",
+    "segmenter",
     "split_sentences",
     "text_sha256",
 ]

@@ -9,24 +9,22 @@ The pass is jieba's algorithm and dictionary run by rjieba (the jieba-rs
 port): the same words as `jieba.cut` on report text (tests/test_ranking.py
 compares them), many times faster than jieba's own pure-Python segmentation
 (docs/PERFORMANCE.md).  The segmenter and the IDF table are
-loaded once per process, on first need, by `_segmenter()` and `_idf_table()`.
+loaded once per process, on first need, by `segmenter()` and `idf_table()`.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import importlib.util
 import math
 import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate, compress, repeat
-from pathlib import Path
-from typing import Any
+
+from ...text.words import idf_table, segmenter
 
 # Words every report uses: they say nothing about what a section is about.
 _GENERIC_WORDS = frozenset(
@@ -121,33 +119,6 @@ _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _NUMBER_WORD = re.compile(r"^第|^[一二三四五六七八九十百千万亿两余多近约元个户人亩次年届]+$")
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
-    import rjieba
-
-    rjieba.cut("预热")  # builds the dictionary now, not inside the first report
-    return rjieba
-
-
-@lru_cache(maxsize=1)
-def _idf_table() -> tuple[dict[str, float], float]:
-    """jieba's IDF table (jieba/analyse/idf.txt) and its median, as `jieba.analyse` reads them.
-
-    Read straight from jieba's package data: importing `jieba.analyse` costs seconds per
-    process (it loads the part-of-speech tables and pkg_resources), which every batch
-    worker and the app's first summary would pay for nothing.
-    """
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("jieba is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "analyse" / "idf.txt"
-    # "word idf" per line, no blank inside a word: one split and a zip, not a Python loop
-    # over 270,000 lines (0.18 s instead of 0.35 s at every worker's start).
-    fields = path.read_text(encoding="utf-8").split()
-    idf = dict(zip(fields[0::2], map(float, fields[1::2]), strict=True))
-    return idf, sorted(idf.values())[len(idf) // 2]
-
-
 # word -> whether it can be a keyword; reports share most of their words, so this stays small.
 _KEEP: dict[str, bool] = {}
 _MEMO_LIMIT = 200_000  # words per memo
@@ -182,7 +153,7 @@ class WordIndex:
     def build(cls, text: str) -> WordIndex:
         # Plain words (no offset tuples), their starts as running sums of lengths, and the
         # filter through the memo: all loops in C, a Python call only for a word not seen yet.
-        words = _segmenter().cut(text)
+        words = segmenter().cut(text)
         starts = list(accumulate(map(len, words), initial=0))
         flags = list(map(_KEEP.get, words))
         if None in flags:
@@ -214,7 +185,7 @@ def _neg_idf(words: Iterable[str]) -> dict[str, float]:
         if len(memo) + len(missing) > _MEMO_LIMIT:
             memo = _NEG_IDF = {}
             missing = set(words)
-        table, median = _idf_table()
+        table, median = idf_table()
         for word in missing:
             memo[word] = -table.get(word, median)
     return memo
