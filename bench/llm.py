@@ -78,8 +78,8 @@ def answer_with_usage(request: dict[str, Any]) -> dict[str, Any]:
 
 def per_call_overhead() -> tuple[int, int]:
     """Prompt tokens of a section call and of the reduce call with no report material at all."""
-    section = load_prompt("section_v1").messages(facts="（无）", report="")
-    reduce = load_prompt("reduce_v1").messages(headings="", preamble="", problems="", facts="（无）")
+    section = load_prompt("section_v2").messages(facts="（无）", report="")
+    reduce = load_prompt("reduce_v2").messages(headings="", preamble="", problems="", facts="（无）")
     schema_tokens = [count_tokens(json.dumps(s, ensure_ascii=False)) for s in (SECTION_SCHEMA, REDUCE_SCHEMA)]
     section_tokens = count_tokens("".join(m["content"] for m in section)) + schema_tokens[0]
     reduce_tokens = count_tokens("".join(m["content"] for m in reduce)) + schema_tokens[1]

@@ -288,11 +288,11 @@ def test_meta_fields_need_their_quote(name: str, value: str, quote: str, expecte
 
 
 def test_prompt_files_have_versions_and_keep_the_report_out_of_the_system_message() -> None:
-    for name, version in (("section_v1", "section-v1"), ("reduce_v1", "reduce-v1")):
+    for name, version in (("section_v2", "section-v2"), ("reduce_v2", "reduce-v2")):
         prompt = load_prompt(name)
         assert prompt.version == version
         assert "$" not in prompt.system
-    messages = load_prompt("section_v1").messages(facts="（无）", report="报告正文")
+    messages = load_prompt("section_v2").messages(facts="（无）", report="报告正文")
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "报告正文" not in messages[0]["content"] and "报告正文" in messages[1]["content"]
 
@@ -320,7 +320,7 @@ def test_happy_path_on_a_seed(fake_llm: FakeLLM, tmp_path: Path) -> None:
 
     assert summary.engine.name == "llm" and summary.engine.fallbacks == []
     assert summary.engine.json_mode == "json_schema"
-    assert summary.engine.prompt_version == "section-v1+reduce-v1+reask-v1+schema-v1"
+    assert summary.engine.prompt_version == "section-v2+reduce-v2+reask-v1+schema-v1"
     # Every prompt file's version, so that a change to any of them is a new cache key.
     every_file = {load_prompt(path.stem, None).version for path in PROMPTS_DIR.glob("*.md")}
     assert set(summary.engine.prompt_version.split("+")) == every_file
@@ -563,7 +563,7 @@ def test_prompt_injection_stays_data(fake_llm: FakeLLM, tmp_path: Path) -> None:
     fake_llm.script(handler=model())
     settings = settings_for(fake_llm, tmp_path, chunk_tokens=4000)
     _, summary = summarize(text, settings)
-    our_instructions = {load_prompt("section_v1").system, load_prompt("reduce_v1").system}
+    our_instructions = {load_prompt("section_v2").system, load_prompt("reduce_v2").system}
     for recorded in fake_llm.chat_requests:
         assert recorded.json["messages"][0]["role"] == "system"
         assert recorded.json["messages"][0]["content"] in our_instructions  # nothing of the report

@@ -297,19 +297,21 @@ def test_number_checks_say_where_each_figure_is() -> None:
 # Evidence, labels and totals
 
 
-def test_a_claim_that_is_its_evidence_word_for_word_has_no_wording_to_check() -> None:
-    """Normalizing a claim writes "GDP" out as 地区生产总值, which a quote of "GDP" does not hold:
-    a reworded claim is judged on that, a verbatim one is its evidence and says nothing else."""
+def test_a_claim_is_judged_on_its_words_not_its_characters() -> None:
+    """A claim that is its evidence word for word says nothing else; one whose characters differ but
+    whose words are the evidence's ("GDP GDP" for "GDP、GDP") is judged on its words, and holds."""
     text = "GDP、GDP、GDP同比增长5%。"
     verbatim = Claim(
         id="same", text="GDP、GDP、GDP同比增长5%", evidence=[quote_span(text, "GDP、GDP、GDP同比增长5%")]
     )
     reworded = Claim(id="other", text="GDP GDP GDP同比增长5%", evidence=list(verbatim.evidence))
-    checked = verify_summary(text, make_summary(text, [verbatim, reworded]))
-    same, other = checked.all_claims()
+    unrelated = Claim(id="off", text="GDP同比下降5%", evidence=list(verbatim.evidence))
+    checked = verify_summary(text, make_summary(text, [verbatim, reworded, unrelated]))
+    same, other, off = checked.all_claims()
     assert same.support == "supported"
-    assert other.support == "unsupported"
-    assert "wording is not in its evidence" in checked.verification.issues[0].reason
+    assert other.support == "supported"
+    assert off.support == "unsupported"
+    assert "opposite" in checked.verification.issues[0].reason
 
 
 def test_labels_totals_and_score() -> None:

@@ -46,6 +46,7 @@ BASE_UNITS: dict[str, tuple[str, float]] = {
     "岁": ("岁", 1.0),
     "人次": ("人次", 1.0),
     "人": ("人", 1.0),
+    "名": ("人", 1.0),  # 40名学子 are 40人
 }
 # Measure words of counts: each is compared as itself.
 _COUNT_WORDS = (

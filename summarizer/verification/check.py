@@ -31,16 +31,18 @@ from functools import cached_property
 
 from ..facts.numbers import Figure, find_figures, same_quantity
 from ..schema import Claim, NumberCheck, ReportSummary, Span, Support, Verification, VerificationIssue
+from ..sections.lookup import SectionIndex
+from ..sections.split import SectionNode, sections_of_text
 from .align import (
     AlignmentStatus,
     SentenceIndex,
     SourceText,
-    match_key,
     negation_differs,
     sentence_bounds,
-    text_coverage,
 )
+from .evidence import Retrieved, SourceWords, claim_words, passages
 from .figures import FigureMatch, FigurePositions, SourceFigures, match_figure
+from .support import Modality, figure_modality, is_duration, judge_claim, measures
 
 # Wording thresholds: share of the claim's characters found in order in its evidence.
 _COVERAGE_SUPPORTED = 0.6
@@ -85,7 +87,7 @@ class _Checked:
 
 
 # A claim as checked: its text and its cited spans (start, end, quote).
-_ClaimKey = tuple[str, tuple[tuple[int, int, str], ...]]
+_ClaimKey = tuple[str, tuple[tuple[int, int, str], ...], tuple[int, int] | None]
 
 
 class ClaimSource:
@@ -104,6 +106,74 @@ class ClaimSource:
         # sentence is also a section's), and a check depends only on the claim's
         # text and cited spans.  At most one entry per claim checked.
         self.checks: dict[_ClaimKey, _Checked] = {}
+        # Each claim's section, where the summary has one: its evidence is looked for there first.
+        self.section_spans: dict[str, tuple[int, int]] = {}
+
+    @cached_property
+    def words(self) -> SourceWords:
+        """The source's sentences as words, for evidence retrieval (built on first use)."""
+        units, sentence_of = passages(self.original, self.sentences)
+        regions = [self.figures.region_of(start) for start, _ in units]
+        return SourceWords(self.original, units, regions, sentence_of)
+
+    @cached_property
+    def _sections(self) -> SectionIndex:
+        return SectionIndex(sections_of_text(self.original))
+
+    @cached_property
+    def report_year(self) -> tuple[int, Span] | None:
+        """The year the report was delivered, and where that shows: its head (title, date), or its
+        part titles (the year a plan part is for, the year after a reviewed one)."""
+        found: list[tuple[int, Span]] = []
+        for f in find_figures(self.original[:_HEAD_CHARS]):
+            if f.kind in ("year", "date") and f.value is not None and not f.high:
+                year = int(f.value) // 10000 if f.kind == "date" else int(f.value)
+                found.append((year, Span.of(self.original, f.start, f.end)))
+        for node in self._sections.nodes:
+            if node.kind not in ("review", "plan", "targets"):
+                continue
+            for f, where in self._title_years(node):
+                found.append((int(f.value or 0) + (node.kind == "review"), where))
+        return max(found, key=lambda pair: pair[0]) if found else None
+
+    def _title_years(self, node: SectionNode) -> list[tuple[Figure, Span]]:
+        start = node.heading_start
+        return [
+            (f, Span.of(self.original, start + f.start, start + f.end))
+            for f in find_figures(self.original[start : node.heading_end])
+            if f.kind == "year" and f.value is not None and not f.high
+        ]
+
+    def years_of(self, span: Span) -> dict[int, Span]:
+        """The years that date a piece of evidence, and where each is stated.
+
+        Stated in it, or in the titles of its sections ("一、2023年工作回顾"); else
+        the report's own year for a plan part or 今年, the year before for a review or 去年.
+        """
+        years: dict[int, Span] = {}
+        for figure in find_figures(span.quote):
+            if figure.kind == "year" and figure.value is not None:
+                years.setdefault(
+                    int(figure.value),
+                    Span.of(self.original, span.start + figure.start, span.start + figure.end),
+                )
+        chain = self._sections.chain(span.start)
+        titled = {int(f.value or 0): where for node in chain for f, where in self._title_years(node)}
+        if titled:
+            return titled | years
+        if self.report_year is not None:
+            year, where = self.report_year
+            kinds = {node.kind for node in chain}
+            if kinds & {"plan", "targets"} or "今年" in span.quote:
+                years.setdefault(year, where)
+            if "review" in kinds or "去年" in span.quote or "上年" in span.quote:
+                years.setdefault(year - 1, where)
+        return years
+
+    def section_modality(self, passage: int) -> Modality:
+        """Plan or done by the kind of the section a passage is in (a plan part, a review), else None."""
+        kinds = {node.kind for node in self._sections.chain(self.words.sentences[passage][0])}
+        return "plan" if kinds & {"plan", "targets"} else "done" if "review" in kinds else None
 
     @cached_property
     def text(self) -> SourceText:
@@ -119,6 +189,9 @@ class ClaimSource:
         """Built on first use: only claims without evidence need it."""
         return SentenceIndex(self.text, self.sentences)
 
+
+# Where a report names itself and its year: the title, the meeting, the date.
+_HEAD_CHARS = 400
 
 # Headings of the first two levels ("一、", "（一）") at a line start or right
 # after a sentence: the reports run them inline ("…奋进。（一）社会发展…").
@@ -144,33 +217,107 @@ def _check_claim(source: ClaimSource, claim: Claim) -> tuple[Claim, list[str], i
     and how many of its figures its evidence does not hold."""
     if not claim.text.strip():
         return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"], 0
-    key = (claim.text, tuple((span.start, span.end, span.quote) for span in claim.evidence))
+    region = source.section_spans.get(claim.section_id) if claim.section_id else None
+    key = (claim.text, tuple((span.start, span.end, span.quote) for span in claim.evidence), region)
     done = source.checks.get(key)
     if done is None:
-        done = source.checks[key] = _check_text(source, claim.text, claim.evidence)
+        done = source.checks[key] = _check_text(source, claim.text, claim.evidence, region)
     # Claims repeating a claim share its checks (models are never changed once built), not its lists.
     update = {"evidence": list(done.evidence), "numbers": list(done.numbers), "support": done.support}
     return claim.model_copy(update=update), list(done.reasons), done.unsupported_numbers
 
 
-def _check_text(source: ClaimSource, text: str, cited: list[Span]) -> _Checked:
+def _check_text(
+    source: ClaimSource, text: str, cited: list[Span], region: tuple[int, int] | None = None
+) -> _Checked:
     """Check a claim's text (not blank) with the spans it cites; see `_check_claim`."""
     verdict = _Verdict()
     evidence = _checked_evidence(source, cited, verdict)
     claim_figures = find_figures(text)
-    if not cited:
-        evidence = _find_evidence(source, text, claim_figures)
-        if not evidence:
-            verdict.lower("unsupported", "no passage of the source matches this claim")
-    if evidence and text != "".join(span.quote for span in evidence):
-        # Figures are checked on their own below; in the wording they would count
-        # "二〇二三" against "2023".  A claim that is its evidence word for word (as
-        # every claim of the offline engine is) says nothing else, and negates
-        # nothing else: there is no wording to check.
-        _check_wording(_without_figures(text, claim_figures), evidence, verdict)
-    numbers = _check_figures(source, text, claim_figures, evidence, verdict)
+    # A claim that is its evidence word for word (as every claim of the offline engine is)
+    # says nothing else: its figures are checked, and there is nothing more to judge.
+    # A claim citing passages of the source is about them: its figures are looked for there
+    # (another passage's figure is misattributed), while its words may draw on any passage.
+    figure_evidence = evidence
+    verbatim = bool(evidence) and text == "".join(span.quote for span in evidence)
+    if not verbatim:
+        # A claim that quotes the source is located as a quote is; its words need no looking for.
+        hit = source.text.align(text)
+        located = hit.span if hit is not None and hit.status is not AlignmentStatus.FUZZY else None
+        evidence = _judge(source, text, claim_figures, evidence, region, verdict, located)
+        figure_evidence = figure_evidence or evidence
+    numbers = _check_figures(source, text, claim_figures, figure_evidence, verdict, abstractive=not verbatim)
     unsupported = sum(1 for number in numbers if not _number_supported(evidence, number))
     return _Checked(evidence, numbers, verdict.support, verdict.reasons, unsupported)
+
+
+def _judge(
+    source: ClaimSource,
+    text: str,
+    claim_figures: list[Figure],
+    cited: list[Span],
+    region: tuple[int, int] | None,
+    verdict: _Verdict,
+    located: Span | None = None,
+) -> list[Span]:
+    """Retrieve the claim's evidence (its citations are hints), apply the support rules; the evidence.
+
+    A claim `located` word for word in the source has the passages around that place as its evidence
+    (whole passages: a copy that drops "以上" or "力争" still says less than its source).
+    """
+    words = claim_words(text, claim_figures)
+    anchors: dict[int, set[int]] = {}
+    for position, figure in enumerate(claim_figures):
+        if figure.kind in ("year", "date"):
+            continue  # a year says when, not what: every part of a review has one
+        for index in source.figures.candidates(figure):
+            stated = source.figures.figures[index]
+            if stated.value is not None and same_quantity(figure, stated):
+                anchors.setdefault(source.words.unit_of(stated.start), set()).add(position)
+    hints = {source.words.unit_of(span.start) for span in cited}
+    units = source.words.units_between(located.start, located.end) if located is not None else ()
+    if units:
+        found = Retrieved(units, 1.0, ())
+    else:
+        found = source.words.retrieve(words, anchors, hints=hints, within=region)
+    if not found.sentences:
+        verdict.lower(
+            "unsupported", "原文中没有与这句话相符的段落 / no passage of the source matches this claim"
+        )
+        return cited
+    bounds = [source.words.sentences[i] for i in found.sentences]
+    kept = [span for span in cited if any(s < span.end and span.start < e for s, e in bounds)]
+    if cited and not kept:
+        verdict.lower(
+            "partial",
+            "摘要引用的原文并不是在说这件事 / the passages the claim cites do not say this",
+        )
+    evidence = kept + [
+        Span.of(source.original, s, e)
+        for s, e in bounds
+        if not any(s <= span.start and span.end <= e for span in kept)
+    ]
+    evidence.sort(key=lambda span: span.start)
+    quoted = "".join(span.quote for span in evidence)
+    if negation_differs(_without_figures(text, claim_figures), quoted):
+        verdict.lower(
+            "unsupported",
+            "摘要增减了否定（未/没有/无） / the claim drops or adds a negation (未/没有/无) of its evidence",
+        )
+    figures_in = [f for f in source.figures.figures if any(s <= f.start and f.end <= e for s, e in bounds)]
+    judged = judge_claim(
+        words,
+        claim_figures,
+        found.sentences,
+        source.words,
+        coverage=found.coverage,
+        missing=found.missing,
+        evidence_figures=figures_in,
+        section_modality=source.section_modality,
+    )
+    for finding in judged.findings:
+        verdict.lower(finding.label, finding.reason)
+    return evidence
 
 
 def _checked_evidence(source: ClaimSource, spans: list[Span], verdict: _Verdict) -> list[Span]:
@@ -193,55 +340,6 @@ def _checked_evidence(source: ClaimSource, spans: list[Span], verdict: _Verdict)
     return kept
 
 
-def _find_evidence(source: ClaimSource, text: str, claim_figures: list[Figure]) -> list[Span]:
-    """The source sentences a claim without evidence most likely summarizes.
-
-    The candidates are the sentences whose wording best contains the claim and
-    those stating one of its figures; the best one by wording, with a bonus for
-    each of the claim's figures it states, is the evidence.  Neighbouring
-    sentences of the same section that state the claim's other figures join it
-    (a claim may merge two sentences).  Figures are then checked as for any claim.
-    """
-    # Words decide which passage the claim speaks of; its figures only break ties
-    # (else a figure moved from another section would drag the evidence there).
-    words = match_key(_without_figures(text, claim_figures))
-    whole = match_key(text)
-    sentences = source.sentence_index
-    ranked = dict(sentences.rank(words, limit=_FREE_CANDIDATES))
-    figure_sentences: dict[int, set[int]] = {}
-    for position, figure in enumerate(claim_figures):
-        for index in source.figures.candidates(figure):
-            stated = source.figures.figures[index]
-            if stated.value is not None and same_quantity(figure, stated):
-                figure_sentences.setdefault(source.figures.sentence_of(stated.start), set()).add(position)
-    candidates = set(ranked) | set(figure_sentences)
-    if not candidates:
-        return []
-
-    def score(sentence: int) -> float:
-        if sentence not in ranked:
-            ranked[sentence] = sentences.score(words, sentence)
-        share = len(figure_sentences.get(sentence, ())) / len(claim_figures) if claim_figures else 0.0
-        return ranked[sentence] + _FIGURE_BONUS * share
-
-    # Equal scores (the claim's words inside several sentences) go to the sentence
-    # closest to the claim as a whole.
-    best = max(sorted(candidates), key=lambda s: (score(s), sentences.closeness(words, s)))
-    if ranked[best] < _FREE_MIN_SCORE:
-        return []
-    chosen = [best]
-    covered = set(figure_sentences.get(best, ()))
-    region = source.figures.region_of(source.sentences[best][0])
-    for sentence in sorted(figure_sentences, key=lambda s: abs(s - best)):
-        extra = figure_sentences[sentence] - covered
-        near = abs(sentence - best) <= _FREE_NEIGHBOURS
-        near = near and sentences.overlap(whole, sentence) >= _FREE_MERGE_SCORE
-        if extra and near and source.figures.region_of(source.sentences[sentence][0]) == region:
-            chosen.append(sentence)
-            covered |= extra
-    return [Span.of(source.original, *source.sentences[i]) for i in sorted(chosen)]
-
-
 def _without_figures(text: str, figures: list[Figure]) -> str:
     pieces, position = [], 0
     for figure in figures:
@@ -251,23 +349,40 @@ def _without_figures(text: str, figures: list[Figure]) -> str:
     return "".join(pieces)
 
 
-def _check_wording(text: str, evidence: list[Span], verdict: _Verdict) -> None:
-    quoted = "".join(span.quote for span in evidence)
-    coverage = text_coverage(text, quoted)
-    if negation_differs(text, quoted):
-        verdict.lower("unsupported", "the claim drops or adds a negation (未/没有/无) of its evidence")
-    if coverage < _COVERAGE_RELATED:
-        verdict.lower("unsupported", f"the claim's wording is not in its evidence ({coverage:.0%} of it)")
-    elif coverage < _COVERAGE_SUPPORTED:
-        verdict.lower("partial", f"the claim's wording only loosely follows its evidence ({coverage:.0%})")
-
-
 def _check_figures(
-    source: ClaimSource, text: str, claim_figures: list[Figure], evidence: list[Span], verdict: _Verdict
+    source: ClaimSource,
+    text: str,
+    claim_figures: list[Figure],
+    evidence: list[Span],
+    verdict: _Verdict,
+    *,
+    abstractive: bool = True,
 ) -> list[NumberCheck]:
+    """The claim's figures against its evidence; an `abstractive` claim's years and modality too."""
     numbers: list[NumberCheck] = []
     positions = FigurePositions(claim_figures)
     for figure in claim_figures:
+        if abstractive and figure.kind == "year" and figure.value is not None and not figure.high:
+            # A summary dates what its evidence says from the section it is in ("2023年工作回顾"),
+            # unless the evidence dates that very thing otherwise ("2024年医疗保险", not "2023年医疗保险").
+            year = int(figure.value)
+            stated = any(
+                f.kind == "year" and f.value == year for e in evidence for f in find_figures(e.quote)
+            )
+            otherwise = None if stated else _dated_otherwise(text, figure, evidence)
+            dated = None
+            if otherwise is None:
+                dated = next((y[year] for e in evidence if year in (y := source.years_of(e))), None)
+            else:
+                verdict.lower(
+                    "unsupported",
+                    f"原文中这件事的年份是{otherwise}，摘要写{figure.raw} / "
+                    f"the source dates this {otherwise}, the claim {figure.raw}",
+                )
+            if dated is not None or otherwise is not None:
+                fields = {"raw": figure.raw, "value": figure.value, "unit": figure.unit}
+                numbers.append(_number_check(fields | {"found": dated is not None, "span": dated}))
+                continue
         if figure.unreadable:
             # Restating the source's mask ("xx亿元") or garbled digits says nothing
             # wrong, nor anything new.
@@ -294,9 +409,29 @@ def _check_figures(
                 }
             )
         )
+        if abstractive and match.support != "supported" and span is not None and is_duration(figure):
+            # A duration ("五年来") says how long, which a summary takes from its section's lead.
+            continue
         if match.support != "supported":
             verdict.lower(match.support, match.reason)
+        elif abstractive and span is not None and measures(figure):
+            finding = figure_modality(text, figure, span.start, source.words, source.section_modality)
+            if finding is not None:
+                verdict.lower(finding.label, f"{figure.raw}: {finding.reason}")
     return numbers
+
+
+def _dated_otherwise(text: str, year: Figure, evidence: list[Span]) -> str | None:
+    """The other year the evidence gives to what follows the claim's year ("2024年医疗保险"), if any."""
+    follows = text[year.end : year.end + 2]
+    if len(follows) < 2:
+        return None
+    for span in evidence:
+        for figure in find_figures(span.quote):
+            after = span.quote[figure.end : figure.end + 2]
+            if figure.kind == "year" and after == follows and figure.value != year.value:
+                return figure.raw
+    return None
 
 
 def _number_check(fields: dict[str, object]) -> NumberCheck:
@@ -376,6 +511,9 @@ def verify_summary(
     `figures`, if given, must be `find_figures(original)`: a caller that has read them saves reading them again.
     """
     source = ClaimSource(original, _section_regions(original, summary), figures)
+    source.section_spans = {
+        s.id: (s.span.start, s.span.end) for s in summary.sections if s.span.matches(original)
+    }
     groups = [summary.overview, *(s.summary for s in summary.sections)]
     groups += [summary.achievements, summary.problems, summary.plans]
     checked, verification = check_claims(source, [claim for group in groups for claim in group])

@@ -147,8 +147,8 @@ class _LLMRun:
         self.cache = cache
         self.progress = progress
         self.semaphore = semaphore
-        self.section_prompt = load_prompt("section_v1")
-        self.reduce_prompt = load_prompt("reduce_v1")
+        self.section_prompt = load_prompt("section_v2")
+        self.reduce_prompt = load_prompt("reduce_v2")
         self.reask_prompt = load_prompt("reask_v1", ("user", "not_json"))
         prompts = (self.section_prompt, self.reduce_prompt, self.reask_prompt, schema_prompt())
         self.prompt_version = "+".join(prompt.version for prompt in prompts)

@@ -67,7 +67,7 @@ class PromptTemplate:
 def load_prompt(
     name: str, parts: tuple[str, ...] | None = ("system", "user"), directory: Path = PROMPTS_DIR
 ) -> PromptTemplate:
-    """Read `prompts/<name>.md` (e.g. "section_v1"): a version line and exactly `parts` (None: any, at least one)."""
+    """Read `prompts/<name>.md` (e.g. "section_v2"): a version line and exactly `parts` (None: any, at least one)."""
     path = directory / f"{name}.md"
     try:
         raw = path.read_text(encoding="utf-8")
