@@ -1,7 +1,7 @@
 """The command-line face: parse arguments, call one library function, print.
 
     summarizer summarize PATH [-o OUT] [--engine auto|extractive|llm] [--model M] [--format json|md|csv]
-    summarizer verify PATH SUMMARY [--format json|table]
+    summarizer verify PATH SUMMARY [--format json|table] [--judge [--model M] [--base-url URL]]
     summarizer schema
     summarizer batch INPUT... -o OUT.jsonl [--resume] [--csv OUT.csv] [--jobs N] [--openai-batch REQUESTS]
     summarizer batch-collect REQUESTS RESULTS... -o OUT.jsonl [--csv OUT.csv]
@@ -53,6 +53,14 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("path", help="the report")
     v.add_argument("summary", help="the summary: our JSON file or any text/Markdown file (- for stdin)")
     v.add_argument("--format", choices=["json", "table"], default="json")
+    v.add_argument(
+        "--judge",
+        action="store_true",
+        help="also ask the configured model for a verdict on each claim (one call per section)",
+    )
+    v.add_argument("--model", default=None)
+    v.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
+    v.add_argument("--json-mode", choices=JSON_MODES, default=None)
 
     sub.add_parser("schema", help="print the JSON Schema of ReportSummary")
 
@@ -145,7 +153,8 @@ def _verify(args: argparse.Namespace) -> int:
     from .verification.table import format_table
 
     report = _read_input(args.path)
-    result = verify(report, _read_text(args.summary), Settings.from_env())
+    settings = Settings.from_env(model=args.model, base_url=args.base_url, json_mode=args.json_mode)
+    result = verify(report, _read_text(args.summary), settings, judge=args.judge)
     if args.format == "table":
         _write(format_table(result), None)
     else:

@@ -151,15 +151,38 @@ def verify(
     settings: Settings | None = None,
     *,
     filename: str | None = None,
+    judge: bool = False,
 ) -> FreeTextResult:
     """Check a summary against the report it claims to summarize.
 
     `summary` is a `ReportSummary`, our JSON, or any free text (Markdown or
-    plain), whose sentences are then checked one by one.
+    plain), whose sentences are then checked one by one.  With `judge`, the
+    configured model also gives its verdict on each claim and its evidence
+    (`engines.llm.judge`: one call per section; the rules' flags always stand).
     """
     from .verification.claims import verify_any
 
     settings = settings or Settings.from_env()
     document = load(source, settings, filename=filename)
     summary_text = summary.to_json() if isinstance(summary, ReportSummary) else summary
-    return verify_any(document.text, summary_text)
+    result = verify_any(document.text, summary_text)
+    return judge_result(result, settings) if judge else result
+
+
+def judge_result(result: FreeTextResult, settings: Settings) -> FreeTextResult:
+    """`result` with the model judge's verdicts (raises ConfigError when no endpoint is configured)."""
+    from .engines.llm.judge import judge_claims
+    from .verification.check import summarize_checks
+    from .verification.claims import JudgeRun
+
+    outcome = judge_claims(result.claims, settings)
+    reasons = {i.claim_id: [i.reason] for i in result.verification.issues}
+    for claim in outcome.claims:
+        if claim.judge is not None and claim.support != claim.rules_support:
+            said = claim.judge.reason or claim.judge.verdict
+            reasons.setdefault(claim.id, []).append(f"模型复核：{said} / model judge: {claim.judge.verdict}")
+    run = JudgeRun(
+        model=settings.model, calls=outcome.calls, failed_calls=outcome.failed_groups, seconds=outcome.seconds
+    )
+    verification = summarize_checks(outcome.claims, reasons)
+    return result.model_copy(update={"claims": outcome.claims, "verification": verification, "judge": run})

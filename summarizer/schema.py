@@ -13,9 +13,9 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -111,6 +111,22 @@ class NumberCheck(_Model):
     span: Span | None = None
 
 
+JudgeLabel = Literal["supported", "contradicted", "not_stated"]
+
+
+class JudgeVerdict(_Model):
+    """A model's entailment verdict on a claim and its retrieved evidence (`verify --judge`).
+
+    Shown beside the rules' verdict, which always wins where it is not `supported`:
+    the model can flag a claim the rules passed, never clear one they flagged.
+    """
+
+    verdict: JudgeLabel
+    reason: str = ""
+    model: str | None = None
+    prompt_version: str | None = None
+
+
 class Claim(_Model):
     id: str
     text: str
@@ -118,6 +134,18 @@ class Claim(_Model):
     support: Support = "unchecked"
     numbers: list[NumberCheck] = Field(default_factory=list)
     section_id: str | None = None
+    # The rules' label before a model judge lowered `support`, and the judge's verdict; absent
+    # (not null) from the JSON when no judge ran.
+    rules_support: Support | None = None
+    judge: JudgeVerdict | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unjudged(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.judge is None:
+            data.pop("judge", None)
+            data.pop("rules_support", None)
+        return data
 
 
 class Section(_Model):

@@ -7,11 +7,12 @@ Named `verification` so that `summarizer.verify` stays the API function.
 
 from .align import SourceText, normalize_for_match
 from .check import verify_summary
-from .claims import FreeTextResult, split_free_text, verify_any, verify_free_text
+from .claims import FreeTextResult, JudgeRun, split_free_text, verify_any, verify_free_text
 from .table import format_table
 
 __all__ = [
     "FreeTextResult",
+    "JudgeRun",
     "SourceText",
     "format_table",
     "normalize_for_match",

@@ -22,11 +22,21 @@ if TYPE_CHECKING:
     pass
 
 
+class JudgeRun(BaseModel):
+    """What a model judge did for a result (`verify --judge`): the model, its calls and failures, time."""
+
+    model: str | None = None
+    calls: int = 0
+    failed_calls: int = 0
+    seconds: float = 0.0
+
+
 class FreeTextResult(BaseModel):
     """The claims of a summary (free text or our JSON) with their checks, and the totals."""
 
     claims: list[Claim] = Field(default_factory=list)
     verification: Verification = Field(default_factory=Verification)
+    judge: JudgeRun | None = None
 
 
 # Markdown decorations stripped from free text; headings are not claims.

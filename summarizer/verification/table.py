@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..schema import ReportSummary
+from ..schema import Claim, ReportSummary
 from .check import shorten
 from .claims import FreeTextResult
 
@@ -17,7 +17,8 @@ def format_table(result: FreeTextResult | ReportSummary, width: int = 48) -> str
     claims = result.all_claims() if isinstance(result, ReportSummary) else result.claims
     reasons = {issue.claim_id: issue.reason for issue in result.verification.issues}
     rows = [("id", "support", "claim", "reason")]
-    rows += [(c.id, c.support, shorten(c.text, width), reasons.get(c.id, "")) for c in claims]
+    # With a model judge, the support column reads "rules -> final (judge's verdict)".
+    rows += [(c.id, _support(c), shorten(c.text, width), reasons.get(c.id, "")) for c in claims]
     id_width = max(_display_width(r[0]) for r in rows)
     support_width = max(_display_width(r[1]) for r in rows)
     claim_width = max(_display_width(r[2]) for r in rows)
@@ -33,6 +34,12 @@ def format_table(result: FreeTextResult | ReportSummary, width: int = 48) -> str
         f"figures {v.numbers} ({v.numbers_unsupported} not in evidence); score {v.score:.2f}"
     )
     return "\n".join(lines)
+
+
+def _support(claim: Claim) -> str:
+    if claim.judge is None:
+        return claim.support
+    return f"{claim.rules_support}->{claim.support} ({claim.judge.verdict})"
 
 
 def _display_width(text: str) -> int:

@@ -9,15 +9,19 @@ failures, presets) and cache (SQLite)
 from .cache import Cache
 from .client import ChatClient, LLMClient, LLMReply, LLMUsage
 from .engine import summarize_llm, summarize_llm_async
+from .judge import JudgeOutcome, judge_claims, judge_claims_async
 from .presets import PRESETS
 
 __all__ = [
     "PRESETS",
     "Cache",
     "ChatClient",
+    "JudgeOutcome",
     "LLMClient",
     "LLMReply",
     "LLMUsage",
+    "judge_claims",
+    "judge_claims_async",
     "summarize_llm",
     "summarize_llm_async",
 ]

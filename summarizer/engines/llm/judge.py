@@ -1,0 +1,139 @@
+"""The model judge: an entailment verdict for each checked claim, from the model, beside the rules'.
+
+`summarizer verify --judge` and the app's check page send, for each section of
+a summary (free text: the whole of it), one call holding every claim of the
+section with the evidence the checker retrieved for it (prompts/judge_v1.md).
+The model answers supported, contradicted or not_stated with a one-line reason.
+
+The rules win: a claim they flagged stays flagged whatever the model says (a
+wrong figure or modality is wrong).  A claim they passed is lowered when the
+model disagrees: to `unsupported` for contradicted, to `partial` for
+not_stated.  Both verdicts stay on the claim (`rules_support`, `judge`).  A
+failed call leaves its claims as the rules left them, and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ...config import Settings
+from ...errors import LLMError
+from ...schema import Claim, JudgeVerdict, Support
+from .answer import strict_json_schema
+from .client import ChatClient, LLMClient
+from .prompts import load_prompt, neutralise_delimiters
+
+__all__ = ["JUDGE_PROMPT", "JudgeOutcome", "judge_claims", "judge_claims_async"]
+
+JUDGE_PROMPT = "judge_v1"
+# Tokens asked of the model per claim judged: a verdict and a short reason.
+TOKENS_PER_CLAIM = 80
+_QUOTE_CHARS = 400  # of each evidence passage shown to the model
+_LOWERED: dict[str, Support] = {"contradicted": "unsupported", "not_stated": "partial"}
+_SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
+
+
+class _Verdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    verdict: Literal["supported", "contradicted", "not_stated"]
+    reason: str
+
+
+class JudgeAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdicts: list[_Verdict]
+
+
+JUDGE_SCHEMA = strict_json_schema(JudgeAnswer)
+
+
+class JudgeOutcome(BaseModel):
+    """The claims with the judge's verdicts, and the calls it made and failed."""
+
+    claims: list[Claim]
+    calls: int = 0
+    failed_groups: int = 0
+    seconds: float = 0.0
+
+
+def _claims_block(claims: Sequence[Claim]) -> str:
+    lines = []
+    for claim in claims:
+        lines.append(f"[{claim.id}] 摘要句：{neutralise_delimiters(claim.text)}")
+        for n, span in enumerate(claim.evidence, 1):
+            lines.append(f"    依据{n}：{neutralise_delimiters(span.quote[:_QUOTE_CHARS])}")
+        if not claim.evidence:
+            lines.append("    依据：（原文中没有找到）")
+    return "\n".join(lines)
+
+
+def _combined(claim: Claim, verdict: JudgeVerdict) -> Claim:
+    """The claim with the judge's verdict; the rules' label wins unless the model's is worse."""
+    lowered = _LOWERED.get(verdict.verdict, claim.support)
+    support = lowered if _SEVERITY[lowered] > _SEVERITY[claim.support] else claim.support
+    return claim.model_copy(update={"judge": verdict, "rules_support": claim.support, "support": support})
+
+
+async def judge_claims_async(
+    claims: Sequence[Claim], settings: Settings, *, client: ChatClient | None = None
+) -> JudgeOutcome:
+    """Judge `claims` (already checked by the rules), one call per section; see the module docstring."""
+    started = time.perf_counter()
+    prompt = load_prompt(JUDGE_PROMPT)
+    groups: dict[str | None, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        groups[claim.section_id].append(claim)
+    verdicts: dict[str, JudgeVerdict] = {}
+    failed = calls = 0
+    own = None
+    if client is None:
+        own = client = LLMClient(settings, cache=None)  # raises ConfigError: no endpoint configured
+    try:
+        for group in groups.values():
+            messages = prompt.messages(claims=_claims_block(group))
+            calls += 1
+            try:
+                reply = await client.chat_json(
+                    messages,
+                    schema=JUDGE_SCHEMA,
+                    schema_name="judge_answer",
+                    max_tokens=max(256, TOKENS_PER_CLAIM * len(group)),
+                )
+                answer = JudgeAnswer.model_validate(reply.data)
+            except (LLMError, ValueError):
+                failed += 1
+                continue
+            ids = {c.id for c in group}
+            for item in answer.verdicts:
+                if item.id in ids:
+                    verdicts[item.id] = JudgeVerdict(
+                        verdict=item.verdict,
+                        reason=item.reason.strip()[:200],
+                        model=settings.model,
+                        prompt_version=prompt.version,
+                    )
+    finally:
+        if own is not None:
+            await own.aclose()
+    judged = [_combined(c, verdicts[c.id]) if c.id in verdicts else c for c in claims]
+    return JudgeOutcome(
+        claims=judged, calls=calls, failed_groups=failed, seconds=round(time.perf_counter() - started, 3)
+    )
+
+
+def judge_claims(claims: Sequence[Claim], settings: Settings) -> JudgeOutcome:
+    """The synchronous face of `judge_claims_async` (its own loop in a thread inside a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(judge_claims_async(claims, settings))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer-judge") as pool:
+        return pool.submit(asyncio.run, judge_claims_async(claims, settings)).result()
