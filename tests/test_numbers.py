@@ -200,6 +200,30 @@ def test_same_quantity(a: str, b: str, expected: bool) -> None:
     assert same_quantity(fb, fa) is expected
 
 
+# Figures of different kinds are never the same quantity, even with the same value and no unit:
+# a rank is not a count, a month is not a number.  (text a, text b, same?): each text holds one figure.
+KIND_PAIRS = [
+    ("rank_vs_count", "排名第3，", "共3。", False),
+    ("rank_cn_vs_count", "位列全县第三，", "共3。", False),
+    ("first_vs_one", "位列第一，", "共1。", False),
+    ("month_vs_number", "全年3月完成", "达到300。", False),
+    ("month_cn_vs_number", "今年三月份通车", "达到300。", False),
+    ("month_vs_rank", "全年1月完成", "排名第100，", False),
+    ("month_vs_rank_300", "全年3月完成", "排名第300，", False),
+    ("rank_equals_rank", "排名第3，", "位列全县第三，", True),
+    ("month_equals_month", "全年3月完成", "今年三月份通车", True),
+    ("number_equals_number", "共3。", "总计3。", True),
+    ("count_equals_count", "新建3个", "新建三个", True),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [c[1:] for c in KIND_PAIRS], ids=[c[0] for c in KIND_PAIRS])
+def test_same_quantity_never_across_kinds(a: str, b: str, expected: bool) -> None:
+    fa, fb = _only(a), _only(b)
+    assert same_quantity(fa, fb) is expected, (fa, fb)
+    assert same_quantity(fb, fa) is expected, (fb, fa)
+
+
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [("5.5%以上", "5.5%", False), ("4000余万元", "4000多万元", True), ("5%以上", "不低于5%", True)],
