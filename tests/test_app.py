@@ -7,6 +7,7 @@ itself produces for the same text.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -81,6 +82,25 @@ def html_bodies(at: AppTest) -> list[str]:
     return [str(element.proto.body) for element in at.get("html")]
 
 
+TAG_OR_TEXT = re.compile(r"<(/?)(\w+)([^>]*)>|([^<]+)")
+
+
+def highlighted(pane: str) -> tuple[str, list[set[str]]]:
+    """The text of a source pane, and for each of its characters the claims whose `<mark>` holds it."""
+    text: list[str] = []
+    marked: list[set[str]] = []
+    claims: set[str] = set()
+    for closing, tag, attributes, piece in TAG_OR_TEXT.findall(pane):
+        if piece:
+            piece = html.unescape(piece)
+            text.append(piece)
+            marked.extend(set(claims) for _ in piece)
+        elif tag == "mark":
+            found = re.search(r'data-claim="([^"]*)"', attributes)
+            claims = set() if closing else set(html.unescape(found.group(1)).split() if found else ())
+    return "".join(text), marked
+
+
 def normalised(summary_json: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(summary_json)
     data["engine"]["elapsed_s"] = 0.0
@@ -119,12 +139,19 @@ def test_seed_summary_in_app_equals_library(
         if section.level == 1:
             assert any(label.startswith(f"{section.id} {section.title}") for label in expander_labels)
     source = next(body for body in html_bodies(at) if 'id="source-pane"' in body)
-    evidence_count = sum(len(c.evidence) for c in expected.all_claims())
-    assert evidence_count > 0
-    assert (
-        source.count("<mark ")
-        >= len({(s.start, s.end) for c in expected.all_claims() for s in c.evidence}) // 2
-    )
+    pane_text, marked = highlighted(source)
+    assert pane_text == text, "the pane shows the report as given"
+    evidence = [(c.id, s) for c in expected.all_claims() for s in c.evidence if s.end > s.start]
+    assert evidence
+    unmarked = [
+        (claim_id, span.quote)
+        for claim_id, span in evidence
+        if not all(claim_id in marked[i] for i in range(span.start, span.end))
+    ]
+    assert unmarked == [], f"{len(unmarked)} of {len(evidence)} evidence spans not highlighted"
+    should = {(claim_id, i) for claim_id, span in evidence for i in range(span.start, span.end)}
+    shown = {(claim_id, i) for i, ids in enumerate(marked) for claim_id in ids}
+    assert shown <= should, "a highlight that is no claim's evidence"
 
     # Markdown and CSV downloads are offered too; the CSV starts with a BOM for Excel
     csv_bytes = next(data for name, data in downloads.items() if name.endswith(".indicators.csv"))

@@ -14,6 +14,7 @@ written to `tmp_path` and given by path (CLI, API) or dropped on the uploader
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import subprocess
@@ -224,9 +225,28 @@ def assert_one_clear_line(line: str) -> None:
     assert "\n" not in line.strip() and "Traceback" not in line, line
 
 
+def spans_in_json(node: Any) -> list[tuple[int, int, str]]:
+    """Every `{start, end, quote}` object anywhere in a summary's JSON, found without `all_spans()`."""
+    if isinstance(node, dict):
+        if {"start", "end", "quote"} <= node.keys():
+            return [(node["start"], node["end"], node["quote"])]
+        return [span for value in node.values() for span in spans_in_json(value)]
+    if isinstance(node, list):
+        return [span for value in node for span in spans_in_json(value)]
+    return []
+
+
 def assert_valid_summary(case: BadInput, summary: ReportSummary, given: str | bytes) -> None:
-    again = ReportSummary.model_validate_json(summary.to_json())  # the JSON is valid, UTF-8-writable
-    assert assert_spans_match(again.source.text, again.all_spans()) >= len(again.sections)
+    json_text = summary.to_json()
+    again = ReportSummary.model_validate_json(json_text)  # the JSON is valid, UTF-8-writable
+    checked = again.all_spans()
+    assert_spans_match(again.source.text, checked)
+    # The span check covered every span the summary carries (sections, meta, claims, numbers,
+    # indicators, projects, warnings), none skipped...
+    every = spans_in_json(json.loads(json_text))
+    assert sorted((s.start, s.end, s.quote) for s in checked) == sorted(every), "a span went unchecked"
+    # ...and every claim carries one: no claim says something that points nowhere in the text.
+    assert all(claim.evidence for claim in again.all_claims()), "a claim without evidence"
     if isinstance(given, str) and "invalid_chars" not in case.warnings:
         assert again.source.text == given or "html_stripped" in case.warnings
     codes = {w.code for w in again.source.warnings}

@@ -6,6 +6,7 @@ import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -119,17 +120,29 @@ def test_unusable_path_is_a_config_error(tmp_path: Path, kind: str) -> None:
 
 
 def test_many_threads_share_one_cache(cache: Cache) -> None:
-    def work(thread: int) -> None:
-        for i in range(50):
-            cache.put("threads", f"{thread}-{i}", str(thread * 1000 + i))
-            assert cache.get("threads", f"{thread}-{i}") == str(thread * 1000 + i)
+    threads = 8
+    start_together = threading.Barrier(threads)
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(cache.get("threads", f"{t}-{i}") == str(t * 1000 + i) for t in range(8) for i in range(50))
+    def work(thread: int) -> list[tuple[str, str | None]]:
+        """Write 50 values, reading each back at once; returns the (key, value read) that were wrong."""
+        start_together.wait()
+        wrong = []
+        for i in range(50):
+            key, value = f"{thread}-{i}", str(thread * 1000 + i)
+            cache.put("threads", key, value)
+            got = cache.get("threads", key)
+            if got != value:
+                wrong.append((key, got))
+        return wrong
+
+    # The workers only report; the main thread asserts (an assert in a worker is lost: pytest only warns).
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(work, t) for t in range(threads)]
+        wrong = [bad for future in futures for bad in future.result()]  # re-raises a worker's exception
+    assert wrong == [], "a thread did not read back what it had just written"
+    assert all(
+        cache.get("threads", f"{t}-{i}") == str(t * 1000 + i) for t in range(threads) for i in range(50)
+    )
 
 
 def test_several_processes_write_the_same_file(tmp_path: Path) -> None:

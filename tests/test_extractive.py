@@ -37,7 +37,11 @@ def test_evidence_splits_around_removed_spam() -> None:
     spans = [Span(**f) for f in ex.claim("c", 0, len(ex.text), None)["evidence"]]
     assert len(spans) == 2
     assert all(text[s.start : s.end] == s.quote for s in spans)
-    assert "加微信" not in "".join(s.quote for s in spans)
+    quotes = "".join(s.quote for s in spans)
+    assert "加微信" not in quotes
+    assert "abc12345" not in quotes, "the account after the trigger word is spam too"
+    assert "abc12345" not in ex.claim("c", 0, len(ex.text), None)["text"]
+    assert quotes == "全年新增就业岗位120个，领取彩金，群众满意度提升。"
 
 
 def _node(node_id: str, kind: str, start: int, end: int) -> SectionNode:

@@ -183,10 +183,24 @@ def test_an_obeying_model_never_yields_a_supported_payload(
 
 # ---------------------------------------------------------------- spam inside sentences
 
+# Each case: the report, the spam stretch that must be reported, and the pieces of it that must
+# stay out of every claim and quote: the trigger word and what it advertises (the contact account).
 SPAM_CASES = {
-    "betting-app-mid-sentence": REPORT.replace("同比增长2.3%", "同比篮彩购买app增长2.3%"),
-    "wechat-contact": REPORT.replace("新建高标准农田", "加微信abc12345新建高标准农田"),
-    "casino-before-figure": REPORT.replace("一般公共预算收入1.2亿元", "一般公共预算收入百家乐官网1.2亿元"),
+    "betting-app-mid-sentence": (
+        REPORT.replace("同比增长2.3%", "同比篮彩购买app增长2.3%"),
+        "篮彩购买app",
+        ["篮彩", "购买app"],
+    ),
+    "wechat-contact": (
+        REPORT.replace("新建高标准农田", "加微信abc12345新建高标准农田"),
+        "加微信abc12345",
+        ["加微信", "abc12345"],
+    ),
+    "casino-before-figure": (
+        REPORT.replace("一般公共预算收入1.2亿元", "一般公共预算收入百家乐官网1.2亿元"),
+        "百家乐官网",
+        ["百家乐", "官网"],
+    ),
 }
 
 
@@ -194,29 +208,50 @@ def spam_texts(summary: ReportSummary) -> list[str]:
     return [w.span.quote for w in summary.source.warnings if w.code == "spam" and w.span is not None]
 
 
-@pytest.mark.parametrize("text", list(SPAM_CASES.values()), ids=list(SPAM_CASES))
-def test_spam_inside_sentences_stays_out_of_claims(text: str) -> None:
+@pytest.mark.parametrize("case", list(SPAM_CASES.values()), ids=list(SPAM_CASES))
+def test_spam_inside_sentences_stays_out_of_claims(case: tuple[str, str, list[str]]) -> None:
+    text, stretch, pieces = case
     summary = summarize(text, Settings(engine="extractive"))
     assert_spans_match(text, summary.all_spans())
-    spam = spam_texts(summary)
-    assert spam, "the spam was found and reported"
     claims = summary.all_claims()
     assert claims
     for claim in claims:
-        for junk in spam:
-            assert junk not in claim.text
+        for junk in pieces:
+            assert junk not in claim.text, (junk, claim.text)
             assert all(junk not in span.quote for span in claim.evidence), (junk, claim.evidence)
     for indicator in summary.indicators:
-        assert not any(junk in indicator.name or junk in indicator.raw for junk in spam)
+        assert not any(junk in indicator.name or junk in indicator.raw for junk in pieces)
+    assert spam_texts(summary) == [stretch], "the whole spam stretch was found and reported"
+
+
+# The spam in the seed reports, found by reading them (file prefix -> the spam strings), and for
+# each the report's own words around it that a claim takes, so the spam really is next to a claim.
+# The honest look-alikes stay: 001 "反诈APP安装", 003 "彩礼", 004 "黄赌毒".
+SEED_SPAM: dict[str, list[str]] = {
+    "000": ["篮彩购买app"],
+    "001": [],
+    "002": [],
+    "003": [],
+    "004": [],
+}
+SEED_SPAM_NEIGHBOURS = {"篮彩购买app": "吸引优质企业安家落户"}
 
 
 def test_spam_in_the_seed_reports_stays_out_of_claims(seed: tuple[str, str]) -> None:
-    _, text = seed
+    name, text = seed
+    expected = SEED_SPAM[name[:3]]
+    for junk in expected:
+        assert junk in text, "the seed carries the spam named here"
     summary = summarize(text, Settings(engine="extractive"))
-    spam = spam_texts(summary)
-    for claim in summary.all_claims():
-        assert not any(junk in claim.text for junk in spam), claim.text
-        assert not any(junk in span.quote for span in claim.evidence for junk in spam)
+    assert sorted(spam_texts(summary)) == sorted(expected), "exactly the named spam is reported"
+    claims = summary.all_claims()
+    for junk in expected:
+        assert any(SEED_SPAM_NEIGHBOURS[junk] in claim.text for claim in claims), (
+            "a claim takes the sentence the spam sits in"
+        )
+    for claim in claims:
+        assert not any(junk in claim.text for junk in expected), claim.text
+        assert not any(junk in span.quote for span in claim.evidence for junk in expected)
 
 
 # ---------------------------------------------------------------- HTML and script

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import pytest
 
+from summarizer.chunks import chunk_sections
 from summarizer.config import Settings
-from summarizer.pipeline import summarize
+from summarizer.pipeline import prepare, summarize
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed
 
@@ -23,6 +25,41 @@ from tests.conftest import assert_spans_match, read_seed
 LIVE_ENV = dict(os.environ)
 
 pytestmark = pytest.mark.live
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One chunk the model was asked about: its sections and its range of the original text."""
+
+    section_ids: list[str]
+    start: int
+    end: int
+
+
+def neither_the_models_nor_a_fallback(summary: ReportSummary, chunks: list[Asked]) -> list[list[str]]:
+    """The chunks whose sections are neither the model's nor marked fallbacks (empty when all is well).
+
+    The chunks cover every section's text once, and the model is asked per chunk for 1-4 sentences
+    about all its sections; each sentence quotes the chunk and goes to a section of it.  A chunk's
+    sections are the model's when one of them, not fallen back, holds a claim quoting the chunk (or
+    quoting nothing at all: the model's, unsupported).  Else each must be a fallback, marked by an
+    `llm_fallback` warning over its span.
+    """
+    fallbacks = set(summary.engine.fallbacks)
+    by_id = {s.id: s for s in summary.sections}
+    warned = [w.span for w in summary.source.warnings if w.code == "llm_fallback"]
+    neither: list[list[str]] = []
+    for chunk in chunks:
+        the_models = any(
+            not claim.evidence or any(chunk.start <= e.start < chunk.end for e in claim.evidence)
+            for sid in chunk.section_ids
+            if sid not in fallbacks
+            for claim in by_id[sid].summary
+        )
+        marked = all(sid in fallbacks and by_id[sid].span in warned for sid in chunk.section_ids)
+        if not (the_models or marked):
+            neither.append(chunk.section_ids)
+    return neither
 
 
 @pytest.mark.skipif(not LIVE_ENV.get("OPENAI_BASE_URL"), reason="no live endpoint (run scripts/live_llm.sh)")
@@ -53,7 +90,15 @@ def test_a_seed_summarized_by_a_real_local_model() -> None:
     warned = [w for w in summary.source.warnings if w.code == "llm_fallback"]
     assert len(warned) == len(engine.fallbacks)
     model_sections = [s for s in summary.sections if s.id not in engine.fallbacks and s.summary]
-    assert model_sections or engine.fallbacks, "every section is either the model's or a marked fallback"
+    context = prepare(text, settings)
+    clean = context.norm.clean
+    chunks = [
+        Asked(c.section_ids, *clean.to_original(c.start, c.end))
+        for c in chunk_sections(context.norm, context.nodes, settings.chunk_tokens)
+    ]
+    assert not neither_the_models_nor_a_fallback(summary, chunks), (
+        "every section is either the model's or a marked fallback"
+    )
     v = summary.verification
     print(
         f"\nlive: model={engine.model} mode={engine.json_mode} calls={engine.calls} "

@@ -74,12 +74,28 @@ def test_retry_after_beyond_the_deadline_stops_at_once(fake_llm: FakeLLM) -> Non
     assert isinstance(reply, LLMTransient) and client.usage.calls == 1
 
 
+# The server answers 5 s late, 25 times the 0.2 s timeout: every attempt times out, however slow the machine.
+NEVER_IN_TIME = FakeResponse(body=json_answer(ANSWER), delay=5.0)
+
+
 def test_timeout_is_retried_then_transient(fake_llm: FakeLLM) -> None:
-    fake_llm.script(handler=FakeResponse(body=json_answer(ANSWER), delay=1.5))
-    policy = RetryPolicy(max_attempts=3, backoff_initial=0.02, backoff_max=0.05)  # deadline 3 x 0.2 s
+    # The attempt cap, not the clock, ends this loop: 3 attempts take ~0.7 s, the deadline is 60 s.
+    fake_llm.script(handler=NEVER_IN_TIME)
+    policy = RetryPolicy(max_attempts=3, backoff_initial=0.02, backoff_max=0.05, deadline=60.0)
     reply, client = ask_once(fake_llm, timeout=0.2, retry=policy)
     assert isinstance(reply, LLMTransient) and "timed out" in str(reply)
-    assert 2 <= client.usage.calls <= 3
+    assert client.usage.calls == 3, "a timeout is retried up to the attempt cap"
+    assert "3 attempts" in str(reply)
+
+
+def test_the_default_deadline_ends_timeouts_long_before_the_attempt_cap(fake_llm: FakeLLM) -> None:
+    # No deadline given: it is 3 x the 0.2 s timeout. Every attempt lasts at least the timeout, so at
+    # most 4 can start within 0.6 s (a slow machine only makes fewer); the 40 allowed would take 8 s.
+    fake_llm.script(handler=NEVER_IN_TIME)
+    policy = RetryPolicy(max_attempts=40, backoff_initial=0.02, backoff_max=0.05)
+    reply, client = ask_once(fake_llm, timeout=0.2, retry=policy)
+    assert isinstance(reply, LLMTransient) and "timed out" in str(reply)
+    assert 1 <= client.usage.calls <= 8, "the deadline, not the attempt cap, stopped the retries"
 
 
 def test_slow_answer_within_the_timeout_succeeds(fake_llm: FakeLLM) -> None:

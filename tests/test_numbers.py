@@ -201,6 +201,78 @@ def test_same_quantity(a: str, b: str, expected: bool) -> None:
     assert same_quantity(fb, fa) is expected
 
 
+# Figures of different kinds are never the same quantity, even with the same value and no unit:
+# a rank is not a count, a month is not a number.  (text a, text b, same?): each text holds one figure.
+KIND_PAIRS = [
+    ("rank_vs_count", "排名第3，", "共3。", False),
+    ("rank_cn_vs_count", "位列全县第三，", "共3。", False),
+    ("first_vs_one", "位列第一，", "共1。", False),
+    ("month_vs_number", "全年3月完成", "达到300。", False),
+    ("month_cn_vs_number", "今年三月份通车", "达到300。", False),
+    ("month_vs_rank", "全年1月完成", "排名第100，", False),
+    ("month_vs_rank_300", "全年3月完成", "排名第300，", False),
+    ("rank_equals_rank", "排名第3，", "位列全县第三，", True),
+    ("month_equals_month", "全年3月完成", "今年三月份通车", True),
+    ("number_equals_number", "共3。", "总计3。", True),
+    ("count_equals_count", "新建3个", "新建三个", True),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [c[1:] for c in KIND_PAIRS], ids=[c[0] for c in KIND_PAIRS])
+def test_same_quantity_never_across_kinds(a: str, b: str, expected: bool) -> None:
+    fa, fb = _only(a), _only(b)
+    assert same_quantity(fa, fb) is expected, (fa, fb)
+    assert same_quantity(fb, fa) is expected, (fb, fa)
+
+
+# The upper end of a range, for the forms reports write: (text, raw, value, high, unit).
+RANGE_CASES = [
+    ("fullwidth_tilde", "增长5%～6%，", "5%～6%", 5.0, 6.0, "%"),
+    ("tilde", "增长5%~6%，", "5%~6%", 5.0, 6.0, "%"),
+    ("en_dash", "增长5%–6%，", "5%–6%", 5.0, 6.0, "%"),
+    ("zhi_both_units", "增长8%至10%，", "8%至10%", 8.0, 10.0, "%"),
+    ("zhi_unit_once", "总投资10至20亿元，", "10至20亿元", 10.0, 20.0, "亿元"),
+    ("dao", "每亩补贴100到200元，", "100到200元", 100.0, 200.0, "元"),
+    ("decimals", "投资1.2-1.5亿元，", "1.2-1.5亿元", 1.2, 1.5, "亿元"),
+    ("em_dash_mu", "流转土地100—200亩，", "100—200亩", 100.0, 200.0, "亩"),
+    ("fullwidth_dash_count", "招引5－10个项目", "5－10个", 5.0, 10.0, "个"),
+    ("with_zuoyou", "增长6.5%－7%左右，", "6.5%－7%左右", 6.5, 7.0, "%"),
+    ("years_em_dash", "2021—2025年", "2021—2025年", 2021.0, 2025.0, "年"),
+    ("years_zhi", "2021至2025年", "2021至2025年", 2021.0, 2025.0, "年"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "high", "unit"), [c[1:] for c in RANGE_CASES], ids=[c[0] for c in RANGE_CASES]
+)
+def test_range_keeps_its_upper_end(text: str, raw: str, value: float, high: float, unit: str) -> None:
+    figure = _only(text)
+    assert (figure.raw, figure.value, figure.high, figure.unit) == (raw, value, high, unit)
+    assert figure.base_high() is not None
+
+
+# Two ranges are the same quantity only when both ends are: (a, b, same?).
+RANGE_PAIRS = [
+    ("same_range_other_dash", "6.5%－7%", "6.5%-7%", True),
+    ("same_range_other_scale", "1.2-1.5亿元", "12000-15000万元", True),
+    ("upper_end_differs", "6.5%－7%", "6.5%－8%", False),
+    ("upper_end_differs_money", "10-50万元", "10-60万元", False),
+    ("upper_end_differs_years", "2021-2025年", "2021-2026年", False),
+    ("lower_end_differs", "6.5%－7%", "6%－7%", False),
+    ("range_vs_its_upper_end", "6.5%－7%", "7%", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"), [c[1:] for c in RANGE_PAIRS], ids=[c[0] for c in RANGE_PAIRS]
+)
+def test_same_quantity_compares_both_ends_of_a_range(a: str, b: str, expected: bool) -> None:
+    fa, fb = parse_figure(a), parse_figure(b)
+    assert fa is not None and fb is not None
+    assert same_quantity(fa, fb) is expected
+    assert same_quantity(fb, fa) is expected
+
+
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [("5.5%以上", "5.5%", False), ("4000余万元", "4000多万元", True), ("5%以上", "不低于5%", True)],

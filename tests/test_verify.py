@@ -283,6 +283,41 @@ def test_figures_of_a_claim_without_evidence(source: str, claim: str, support: s
     assert_spans_match(source, spans)
 
 
+RANGE_SOURCE = (
+    "二、2024年工作安排\n地区生产总值增长6.5%－7%，一般公共预算收入增长5%—5.5%，农房改造每户补助10-50万元。\n"
+)
+RANGE_EVIDENCE = "地区生产总值增长6.5%－7%，一般公共预算收入增长5%—5.5%，农房改造每户补助10-50万元。"
+
+
+@pytest.mark.parametrize(
+    ("claim", "support"),
+    [
+        pytest.param("地区生产总值增长6.5%-7%", "supported", id="same-range-other-dash"),
+        pytest.param("一般公共预算收入增长5%～5.5%", "supported", id="same-range-tilde"),
+        pytest.param("农房改造每户补助10至50万元", "supported", id="same-range-zhi"),
+        pytest.param("地区生产总值增长6.5%－8%", "unsupported", id="upper-end-raised"),
+        pytest.param("一般公共预算收入增长5%—6%", "unsupported", id="upper-end-raised-em-dash"),
+        pytest.param("农房改造每户补助10-60万元", "unsupported", id="upper-end-raised-money"),
+        pytest.param("地区生产总值增长6%－7%", "unsupported", id="lower-end-lowered"),
+    ],
+)
+def test_a_range_in_a_claim_is_checked_at_both_ends(claim: str, support: str) -> None:
+    free = verify_free_text(RANGE_SOURCE, claim)
+    evidence = [quote_span(RANGE_SOURCE, RANGE_EVIDENCE)]
+    cited = verify_summary(
+        RANGE_SOURCE, make_summary(RANGE_SOURCE, [Claim(id="c1", text=claim, evidence=evidence)])
+    )
+    for (result,), verification in (
+        (free.claims, free.verification),
+        (cited.achievements, cited.verification),
+    ):
+        assert result.support == support, verification.issues
+        (number,) = result.numbers
+        assert number.found is (support == "supported")
+        if support == "unsupported":
+            assert "never states" in verification.issues[0].reason
+
+
 def test_number_checks_say_where_each_figure_is() -> None:
     result = verify_free_text(FIGURE_SOURCE, "全镇财政总收入12000万元，同比增长23.4%，另有99亩")
     numbers = {n.raw: n for n in result.claims[0].numbers}
