@@ -270,7 +270,8 @@ def run_check() -> None:
     report, summary_text = state.get("check_report", ""), state.get("check_summary", "")
     try:
         source = report if "\n" in report else report.encode("utf-8")
-        state.check_result = (report, verify_report(source, summary_text, current_settings()))
+        judge = bool(state.get("check_judge"))
+        state.check_result = (report, verify_report(source, summary_text, current_settings(), judge=judge))
     except SummarizerError as err:
         state.check_error = err.line
     state.pop("check_claim", None)
@@ -283,6 +284,12 @@ def check_page() -> None:
     cols[1].text_area("摘要 Summary (JSON / Markdown / 文本)", key="check_summary", height=200)
     buttons = st.columns([1, 3])
     buttons[0].button("核验 Check", type="primary", on_click=run_check, key="check")
+    st.checkbox(
+        "模型复核 Model judge",
+        key="check_judge",
+        help="另请所配置的模型逐句判断（每节一次调用）；规则判为无据的结论不会因模型而改变 / "
+        "also ask the configured model; the rules' flags always stand",
+    )
     if st.session_state.get("summary") is not None:
         buttons[1].button(
             "填入当前摘要 Use current summary", on_click=load_current_into_check, key="check_fill"
@@ -298,7 +305,8 @@ def check_page() -> None:
         show_verification(checked.verification)
         show_attention(checked.claims, "check_claim")
         st.subheader(f"逐条结论 Claims ({len(checked.claims)})")
-        show_claims(checked.claims)
+        reasons = {issue.claim_id: issue.reason for issue in checked.verification.issues}
+        show_claims(checked.claims, reasons, evidence=True)
     with right:
         st.subheader("原文 Source")
         show_source(original, checked.claims, "check_claim", "check-pane")

@@ -54,9 +54,12 @@ def select_claim(key: str, claim_id: str) -> None:
     st.session_state[key] = claim_id
 
 
-def show_claims(claims: list[Claim]) -> None:
+def show_claims(
+    claims: list[Claim], reasons: dict[str, str] | None = None, *, evidence: bool = False
+) -> None:
+    """The claims with their badges; with `evidence`, each followed by its reason and the passages judged."""
     if claims:
-        st.html(render.claims_html(claims))
+        st.html(render.claims_html(claims, reasons, evidence=evidence))
     else:
         st.caption("（无 / none）")
 

@@ -166,16 +166,27 @@ def verify(
     document = load(source, settings, filename=filename)
     summary_text = summary.to_json() if isinstance(summary, ReportSummary) else summary
     result = verify_any(document.text, summary_text)
-    return judge_result(result, settings) if judge else result
+    return judge_result(document.text, result, settings) if judge else result
 
 
-def judge_result(result: FreeTextResult, settings: Settings) -> FreeTextResult:
-    """`result` with the model judge's verdicts (raises ConfigError when no endpoint is configured)."""
+def judge_result(original: str, result: FreeTextResult, settings: Settings) -> FreeTextResult:
+    """`result` with the model judge's verdicts (raises ConfigError when no endpoint is configured).
+
+    Claims are judged a section at a time: their summary's section, or else the part of the
+    report (between headings of the first two levels) that their evidence is in.
+    """
+    from bisect import bisect_right
+
     from .engines.llm.judge import judge_claims
-    from .verification.check import summarize_checks
+    from .verification.check import heading_regions, summarize_checks
     from .verification.claims import JudgeRun
 
-    outcome = judge_claims(result.claims, settings)
+    starts = [start for start, _ in heading_regions(original)]
+    sections = {
+        c.id: c.section_id or (f"part{bisect_right(starts, c.evidence[0].start)}" if c.evidence else "none")
+        for c in result.claims
+    }
+    outcome = judge_claims(result.claims, settings, sections=sections)
     reasons = {i.claim_id: [i.reason] for i in result.verification.issues}
     for claim in outcome.claims:
         if claim.judge is not None and claim.support != claim.rules_support:

@@ -74,6 +74,9 @@ PAGE_CSS = """
   margin-right: 0.4rem; border-radius: 1rem; white-space: nowrap; vertical-align: 0.08rem;
 }
 .claim .missing { color: #cf222e; font-size: 0.8rem; margin-left: 0.4rem; }
+.claim .reason, .claim .judge { color: #57606a; font-size: 0.82rem; margin-left: 1.6rem; }
+.claim ul.evidence, .claim div.evidence { color: #444; font-size: 0.82rem; margin: 0.1rem 0 0 1.6rem;
+  padding-left: 1rem; border-left: 3px solid #d0d7de; list-style: none; }
 </style>
 """
 
@@ -204,21 +207,41 @@ def support_badge(support: Support) -> str:
     )
 
 
-def claim_html(claim: Claim) -> str:
-    """A support badge and the escaped claim text, plus any figure the source does not state."""
+def claim_html(claim: Claim, reason: str | None = None, *, evidence: bool = False) -> str:
+    """A support badge and the escaped claim text, plus any figure the source does not state.
+
+    With `evidence`, the passages the checker judged the claim against follow it, so that a flagged
+    claim can be judged at a glance; `reason` is the checker's, and a model judge's verdict is shown.
+    """
     missing = [n.raw for n in claim.numbers if not n.found]
     note = ""
     if missing:
         figures = "、".join(html.escape(raw) for raw in missing)
         note = f'<span class="missing">原文未见数字 / not in source: {figures}</span>'
+    details = ""
+    if reason:
+        details += f'<div class="reason">{html.escape(reason)}</div>'
+    if claim.judge is not None:
+        said = html.escape(f"{claim.judge.verdict}：{claim.judge.reason}".rstrip("："))
+        verdicts = f"{html.escape(claim.rules_support or '')} → {html.escape(claim.support)}"
+        details += f'<div class="judge">模型复核 Model judge（{verdicts}）：{said}</div>'
+    if evidence:
+        quotes = "".join(f"<li>{html.escape(span.quote)}</li>" for span in claim.evidence)
+        details += (
+            f'<ul class="evidence">{quotes}</ul>'
+            if quotes
+            else '<div class="evidence">原文中没有找到依据 / no evidence in the source</div>'
+        )
     return (
         f'<div class="claim" data-claim-id="{html.escape(claim.id)}">'
-        f"{support_badge(claim.support)}{html.escape(claim.text)}{note}</div>"
+        f"{support_badge(claim.support)}{html.escape(claim.text)}{note}{details}</div>"
     )
 
 
-def claims_html(claims: Iterable[Claim]) -> str:
-    return "".join(claim_html(c) for c in claims)
+def claims_html(
+    claims: Iterable[Claim], reasons: dict[str, str] | None = None, *, evidence: bool = False
+) -> str:
+    return "".join(claim_html(c, (reasons or {}).get(c.id), evidence=evidence) for c in claims)
 
 
 # ---------------------------------------------------------------- tables and text

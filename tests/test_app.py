@@ -23,7 +23,7 @@ from summarizer.history import History
 from summarizer.schema import ReportSummary
 from tests.app_pages import every_text_in_page
 from tests.conftest import ROOT, assert_spans_match, read_seed
-from tests.fake_openai import FakeLLM, error
+from tests.fake_openai import FakeLLM, error, json_answer
 from tests.test_llm_engine import model as cooperative_model
 
 APP = str(ROOT / "app.py")
@@ -427,3 +427,46 @@ def test_check_page_with_empty_report_shows_an_error(history_file: Path) -> None
     (error,) = at.error
     assert error.value.startswith("错误：")
     assert at.text_area(key="check_summary").value == "地区生产总值83.98亿元。"
+
+
+def test_check_page_shows_each_claims_evidence_and_reason(history_file: Path) -> None:
+    """An abstractive summary: every claim is followed by the passages it was judged against, and a
+    flagged one by the reason, so that it can be judged at a glance."""
+    report = read_seed("003")
+    at = start_app()
+    at.text_area(key="check_report").input(report)
+    summary = "涌山镇全年财政总收入达到5.2亿元。\n2023年涌山镇固定资产投资同比下降1%。"
+    at.text_area(key="check_summary").input(summary)
+    at.button(key="check").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    claims = next(body for body in html_bodies(at) if 'class="claim"' in body and "evidence" in body)
+    blocks = claims.split('<div class="claim"')[1:]
+    assert len(blocks) == 2
+    assert "badge-supported" in blocks[0] and "财政总收入5.2亿元" in blocks[0].split('class="evidence"')[1]
+    assert "badge-unsupported" in blocks[1]
+    assert "方向与原文相反" in blocks[1] and "the direction is the opposite" in blocks[1]
+    assert "固定资产投资17.1亿元" in blocks[1].split('class="evidence"')[1]
+
+
+def test_check_page_model_judge_shows_both_verdicts(fake_llm: FakeLLM, history_file: Path) -> None:
+    def judge(request: dict[str, Any]) -> dict[str, Any]:
+        ids = re.findall(r"^\[(\w+)\] 摘要句", request["messages"][1]["content"], re.M)
+        return json_answer(
+            {"verdicts": [{"id": i, "verdict": "not_stated", "reason": "依据未提及"} for i in ids]}
+        )
+
+    fake_llm.script(handler=judge)
+    at = start_app()
+    at.text_input(key="base_url").input(fake_llm.base_url)
+    at.text_input(key="model").input("fake-model")
+    at.selectbox(key="json_mode").select("json_schema")
+    at.text_area(key="check_report").input(read_seed("003"))
+    at.text_area(key="check_summary").input("涌山镇全年财政总收入达到5.2亿元。")
+    at.checkbox(key="check_judge").check()
+    at.button(key="check").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert fake_llm.chat_requests, "the judge asked the model"
+    claims = next(body for body in html_bodies(at) if 'class="judge"' in body)
+    assert "supported → partial" in claims and "依据未提及" in claims

@@ -54,7 +54,8 @@ def test_the_model_can_flag_what_the_rules_passed_never_clear_what_they_flagged(
     }
     assert judged.verification.unsupported == 3
     assert any("model judge: contradicted" in i.reason for i in judged.verification.issues)
-    assert judged.judge is not None and judged.judge.calls == len(fake_llm.chat_requests) == 1
+    # free text: one call per part of the report its claims' evidence is in (the review, the plan)
+    assert judged.judge is not None and judged.judge.calls == len(fake_llm.chat_requests) == 2
 
 
 def test_a_supporting_model_leaves_a_flagged_claim_flagged(fake_llm: FakeLLM) -> None:
@@ -68,10 +69,10 @@ def test_not_stated_lowers_to_partial_and_the_evidence_goes_to_the_model(fake_ll
     fake_llm.script(handler=judge_all("not_stated"))
     judged = verify(REPORT, SUMMARY, settings_for(fake_llm), judge=True)
     assert [c.support for c in judged.claims] == ["partial", "partial", "unsupported"]
-    (request,) = fake_llm.chat_requests
-    user = request.json["messages"][1]["content"]
+    review, plan = fake_llm.chat_requests
+    user = review.json["messages"][1]["content"]
     assert "全年实现地区生产总值83.98亿元，同比增长2.3%" in user, "each claim's retrieved evidence is shown"
-    assert claim_ids(request.json) == ["s1", "s2", "s3"]
+    assert claim_ids(review.json) == ["s1", "s2"] and claim_ids(plan.json) == ["s3"]
 
 
 def test_one_call_per_section_of_our_json(fake_llm: FakeLLM) -> None:
@@ -90,7 +91,7 @@ def test_a_failed_call_leaves_the_rules_verdicts_and_says_so(fake_llm: FakeLLM) 
     judged = verify(REPORT, SUMMARY, settings_for(fake_llm), judge=True)
     assert [c.support for c in judged.claims] == ["supported", "supported", "unsupported"]
     assert all(c.judge is None for c in judged.claims)
-    assert judged.judge is not None and judged.judge.failed_calls == 1
+    assert judged.judge is not None and judged.judge.failed_calls == judged.judge.calls == 2
 
 
 def test_judge_needs_an_endpoint() -> None:
@@ -112,7 +113,7 @@ def test_cli_verify_judge_prints_both_verdicts_and_never_the_key(fake_llm: FakeL
     assert done.returncode == 1, done.stderr.decode()
     data = json.loads(done.stdout)
     assert [(c["rules_support"], c["support"]) for c in data["claims"]][:2] == [("supported", "partial")] * 2
-    assert data["judge"]["calls"] == 1 and data["judge"]["model"] == FAKE_MODEL
+    assert data["judge"]["calls"] == 2 and data["judge"]["model"] == FAKE_MODEL
     table = run("verify", str(report), str(summary), "--judge", "--format", "table", env=env)
     assert "supported->partial (not_stated)" in table.stdout.decode()
     for output in (done.stdout, done.stderr, table.stdout, table.stderr):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from summarizer.chunks import chunk_sections
 from summarizer.config import Settings
+from summarizer.engines.llm.chunks import chunk_sections
 from summarizer.pipeline import prepare, summarize
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed

@@ -83,14 +83,21 @@ def _combined(claim: Claim, verdict: JudgeVerdict) -> Claim:
 
 
 async def judge_claims_async(
-    claims: Sequence[Claim], settings: Settings, *, client: ChatClient | None = None
+    claims: Sequence[Claim],
+    settings: Settings,
+    *,
+    sections: dict[str, str] | None = None,
+    client: ChatClient | None = None,
 ) -> JudgeOutcome:
-    """Judge `claims` (already checked by the rules), one call per section; see the module docstring."""
+    """Judge `claims` (already checked by the rules), one call per section; see the module docstring.
+
+    `sections` maps a claim id to its section (default: the claim's `section_id`).
+    """
     started = time.perf_counter()
     prompt = load_prompt(JUDGE_PROMPT)
     groups: dict[str | None, list[Claim]] = defaultdict(list)
     for claim in claims:
-        groups[claim.section_id].append(claim)
+        groups[(sections or {}).get(claim.id, claim.section_id)].append(claim)
     verdicts: dict[str, JudgeVerdict] = {}
     failed = calls = 0
     own = None
@@ -129,11 +136,14 @@ async def judge_claims_async(
     )
 
 
-def judge_claims(claims: Sequence[Claim], settings: Settings) -> JudgeOutcome:
+def judge_claims(
+    claims: Sequence[Claim], settings: Settings, *, sections: dict[str, str] | None = None
+) -> JudgeOutcome:
     """The synchronous face of `judge_claims_async` (its own loop in a thread inside a running loop)."""
+    run = judge_claims_async(claims, settings, sections=sections)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(judge_claims_async(claims, settings))
+        return asyncio.run(run)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer-judge") as pool:
-        return pool.submit(asyncio.run, judge_claims_async(claims, settings)).result()
+        return pool.submit(asyncio.run, run).result()
