@@ -11,6 +11,7 @@
 #   LIVE_CACHE=DIR          where the GGUF is kept (default ~/.cache/summarizer-live)
 #   LIVE_THREADS=N          llama.cpp threads (default 2; 1 can be faster on a machine busy with other work)
 #   LIVE_PREPARE_ONLY=1     download, check and build, then stop (no server, no test)
+#   LIVE_BENCH=judge        run bench/judge.py against the server instead of the live test (args passed on)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -111,6 +112,10 @@ for _ in $(seq 1 120); do
 done
 
 cd "${ROOT}"
-OPENAI_BASE_URL="http://127.0.0.1:${PORT}/v1" OPENAI_API_KEY="sk-local-live" \
-  SUMMARIZER_MODEL="qwen-${LIVE_MODEL}" SUMMARIZER_CACHE=off \
+export OPENAI_BASE_URL="http://127.0.0.1:${PORT}/v1" OPENAI_API_KEY="sk-local-live"
+export SUMMARIZER_MODEL="qwen-${LIVE_MODEL}" SUMMARIZER_CACHE=off
+if [ "${LIVE_BENCH:-}" = "judge" ]; then
+  "${PY}" bench/judge.py "$@"
+else
   "${ROOT}/.venv/bin/pytest" -m live -p no:cacheprovider -s tests/test_live_llm.py "$@"
+fi
