@@ -2,13 +2,16 @@
 
     OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 SUMMARIZER_MODEL=NAME .venv/bin/python bench/judge.py \
         [--split dev|holdout|all] [--sources 3] [--json-mode auto]
+    .venv/bin/python bench/judge.py --scripted 2.0      # the scripted server (tests/fake_openai.py), 2 s a call
 
 Every claim of the set is checked by the rules, then judged by the configured
 model (one call per part of each report), as `summarizer verify --judge` does.
 Prints, per label: flagged by the rules alone, by the model alone (any verdict
 but "supported"), and combined (the rules' flags stand; the model may add
-flags); then calls, tokens and seconds.  scripts/live_llm.sh starts a local
-Qwen for it (LIVE_BENCH=judge); any OpenAI-compatible endpoint works.
+flags); then calls and seconds.  scripts/live_llm.sh starts a local Qwen for
+it (LIVE_BENCH=judge); any OpenAI-compatible endpoint works.  `--scripted S`
+runs against the scripted server instead, which answers "supported" to every
+claim after S seconds: the calls and the wall time of the plumbing alone.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,8 +34,22 @@ from summarizer.pipeline import judge_result  # noqa: E402
 from summarizer.schema import Claim, Engine, ReportSummary, Source  # noqa: E402
 from summarizer.verification.check import verify_summary  # noqa: E402
 from summarizer.verification.claims import FreeTextResult  # noqa: E402
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer  # noqa: E402
 
 SET_DIR = ROOT / "fixtures" / "verify" / "abstractive"
+
+
+def _scripted(latency: float) -> FakeLLM:
+    """The scripted server, agreeing with every claim it is asked about after `latency` seconds."""
+    fake = FakeLLM().start()
+
+    def agree(request: dict[str, Any]) -> FakeResponse:
+        ids = re.findall(r"^\[(\w[\w-]*)\] 摘要句", request["messages"][1]["content"], re.M)
+        verdicts = [{"id": i, "verdict": "supported", "reason": "依据中有"} for i in ids]
+        return FakeResponse(body=json_answer({"verdicts": verdicts}), delay=latency)
+
+    fake.script(handler=agree)
+    return fake
 
 
 def main() -> None:
@@ -40,8 +59,16 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "holdout", "all"], default="all")
     parser.add_argument("--sources", type=int, default=0, help="only the first N source reports (0: all)")
     parser.add_argument("--json-mode", default=None)
+    parser.add_argument(
+        "--scripted", type=float, default=None, help="seconds per call of the scripted server"
+    )
     args = parser.parse_args()
     settings = Settings.from_env(json_mode=args.json_mode)
+    if args.scripted is not None:
+        fake = _scripted(args.scripted)
+        settings = Settings(
+            base_url=fake.base_url, model=FAKE_MODEL, api_key="sk-bench", json_mode="json_schema"
+        )
 
     by_source: dict[str, list[dict[str, str]]] = defaultdict(list)
     for path in sorted(SET_DIR.glob("*.jsonl")):
