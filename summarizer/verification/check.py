@@ -216,7 +216,11 @@ def _check_claim(source: ClaimSource, claim: Claim) -> tuple[Claim, list[str], i
     """The claim with evidence, numbers and support re-checked; the reasons if not supported;
     and how many of its figures its evidence does not hold."""
     if not claim.text.strip():
-        return claim.model_copy(update={"support": "unchecked", "numbers": []}), ["claim has no text"], 0
+        return (
+            claim.model_copy(update={"support": "unchecked", "numbers": []}),
+            ["摘要句是空的 / claim has no text"],
+            0,
+        )
     region = source.section_spans.get(claim.section_id) if claim.section_id else None
     key = (claim.text, tuple((span.start, span.end, span.quote) for span in claim.evidence), region)
     done = source.checks.get(key)
@@ -330,11 +334,17 @@ def _checked_evidence(source: ClaimSource, spans: list[Span], verdict: _Verdict)
         found = source.text.align(span.quote, near=span.start)
         if found is None:
             verdict.lower(
-                "unsupported", f"evidence quote not found in the source: {shorten(span.quote, 30)!r}"
+                "unsupported",
+                f"引文在原文中找不到：“{shorten(span.quote, 30)}” / "
+                f"evidence quote not found in the source: {shorten(span.quote, 30)!r}",
             )
         elif found.status is AlignmentStatus.FUZZY:
             kept.append(found.span)
-            verdict.lower("partial", f"evidence quote only approximately in the source ({found.score:.0f}%)")
+            verdict.lower(
+                "partial",
+                f"引文与原文只是近似（{found.score:.0f}%） / "
+                f"evidence quote only approximately in the source ({found.score:.0f}%)",
+            )
         else:
             kept.append(found.span)  # same words at other offsets: the citation is fixed, not penalized
     return kept
@@ -394,7 +404,10 @@ def _check_figures(
                 )
             )
             if span is None:
-                verdict.lower("partial", f"{figure.raw}: an unreadable figure the evidence does not show")
+                verdict.lower(
+                    "partial",
+                    f"{figure.raw}：依据中没有这个无法辨认的数字 / {figure.raw}: an unreadable figure the evidence does not show",
+                )
             continue
         match: FigureMatch = match_figure(source.figures, text, figure, claim_figures, evidence, positions)
         span = match.span

@@ -383,23 +383,41 @@ def _judge(
     if not best.same_role:
         return FigureMatch(
             "unsupported",
+            f"{raw}：原文中{stated.raw}的含义与摘要不同 / "
             f"{raw}: the source states {stated.raw!r} as {_ROLE_NAMES[best.role]}, not as the claim does",
             span,
         )
     if not best.same_name:
         return FigureMatch(
-            "unsupported", f"{raw}: in the source this figure belongs to {source_name!r}, not {name!r}", span
+            "unsupported",
+            f"{raw}：原文中这个数字属于“{source_name}”，不是“{name}” / "
+            f"{raw}: in the source this figure belongs to {source_name!r}, not {name!r}",
+            span,
         )
     if best.location == "elsewhere":
         return FigureMatch(
-            "unsupported", f"{raw}: stated in another part of the report, not in the evidence", span
+            "unsupported",
+            f"{raw}：原文在报告的另一部分才有，依据中没有 / {raw}: stated in another part of the report, not in the evidence",
+            span,
         )
     if best.location == "section":
-        return FigureMatch("partial", f"{raw}: stated elsewhere in the section, not in the evidence", span)
+        return FigureMatch(
+            "partial",
+            f"{raw}：原文在同一部分的别处，依据中没有 / {raw}: stated elsewhere in the section, not in the evidence",
+            span,
+        )
     if not best.same_qualifier:
-        return FigureMatch("partial", f"{raw}: the source says {stated.raw!r} (qualifier changed)", span)
+        return FigureMatch(
+            "partial",
+            f"{raw}：原文为“{stated.raw}” / {raw}: the source says {stated.raw!r} (qualifier changed)",
+            span,
+        )
     if best.ocr:
-        return FigureMatch("partial", f"{raw}: the source's digits are OCR-damaged ({stated.raw!r})", span)
+        return FigureMatch(
+            "partial",
+            f"{raw}：原文数字识别有误（“{stated.raw}”） / {raw}: the source's digits are OCR-damaged ({stated.raw!r})",
+            span,
+        )
     return FigureMatch("supported", "", span)
 
 
@@ -431,5 +449,8 @@ def _names_agree(claim_name: str, source_name: str, rivals: Iterable[str]) -> bo
 def _absent_reason(source: SourceFigures, figure: Figure, evidence: list[Span]) -> str:
     redacted = source.redacted_in(evidence)
     if redacted is not None:
-        return f"{figure.raw}: the source redacts this figure ({redacted.raw!r}); a redacted figure supports no number"
-    return f"{figure.raw}: the source never states this figure"
+        return (
+            f"{figure.raw}：原文这个数字被遮盖（“{redacted.raw}”），不能补写 / "
+            f"{figure.raw}: the source redacts this figure ({redacted.raw!r}); a redacted figure supports no number"
+        )
+    return f"{figure.raw}：原文没有这个数字 / {figure.raw}: the source never states this figure"
