@@ -29,7 +29,12 @@ def settings_for(fake: FakeLLM) -> Settings:
 
 
 def claim_ids(request: dict[str, Any]) -> list[str]:
+    """The ids the judge gave the claims of one call (c1, c2, …)."""
     return re.findall(r"^\[(\w+)\] 摘要句", request["messages"][1]["content"], re.M)
+
+
+def claim_texts(request: dict[str, Any]) -> list[str]:
+    return re.findall(r"^\[\w+\] 摘要句：(.*)$", request["messages"][1]["content"], re.M)
 
 
 def judge_all(verdict: str) -> Any:
@@ -72,7 +77,8 @@ def test_not_stated_lowers_to_partial_and_the_evidence_goes_to_the_model(fake_ll
     review, plan = fake_llm.chat_requests
     user = review.json["messages"][1]["content"]
     assert "全年实现地区生产总值83.98亿元，同比增长2.3%" in user, "each claim's retrieved evidence is shown"
-    assert claim_ids(review.json) == ["s1", "s2"] and claim_ids(plan.json) == ["s3"]
+    assert claim_ids(review.json) == ["c1", "c2"] and claim_ids(plan.json) == ["c1"]
+    assert claim_texts(plan.json) == ["镇区污水处理厂已经建成"]
 
 
 def test_one_call_per_section_of_our_json(fake_llm: FakeLLM) -> None:

@@ -65,9 +65,10 @@ class JudgeOutcome(BaseModel):
 
 
 def _claims_block(claims: Sequence[Claim]) -> str:
+    """The claims of one call, numbered c1, c2, … (short ids a small model copies back right)."""
     lines = []
-    for claim in claims:
-        lines.append(f"[{claim.id}] 摘要句：{neutralise_delimiters(claim.text)}")
+    for n, claim in enumerate(claims, 1):
+        lines.append(f"[c{n}] 摘要句：{neutralise_delimiters(claim.text)}")
         for n, span in enumerate(claim.evidence, 1):
             lines.append(f"    依据{n}：{neutralise_delimiters(span.quote[:_QUOTE_CHARS])}")
         if not claim.evidence:
@@ -118,10 +119,11 @@ async def judge_claims_async(
             except (LLMError, ValueError):
                 failed += 1
                 continue
-            ids = {c.id for c in group}
+            ids = {f"c{n}": c.id for n, c in enumerate(group, 1)}
             for item in answer.verdicts:
-                if item.id in ids:
-                    verdicts[item.id] = JudgeVerdict(
+                claim_id = ids.get(item.id.strip().strip("[]").lower())
+                if claim_id is not None:
+                    verdicts[claim_id] = JudgeVerdict(
                         verdict=item.verdict,
                         reason=item.reason.strip()[:200],
                         model=settings.model,
