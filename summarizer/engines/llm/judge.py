@@ -76,6 +76,22 @@ def _claims_block(claims: Sequence[Claim]) -> str:
     return "\n".join(lines)
 
 
+def _paired(group: Sequence[Claim], items: Sequence[_Verdict]) -> list[tuple[str, _Verdict]]:
+    """Each verdict with the claim it is for: by its id (c1, c2, …); small models also write the
+    claim's text as its id, or drop the ids: then by that text, or by order when every claim has one."""
+    ids = {f"c{n}": c.id for n, c in enumerate(group, 1)}
+    by_text = {c.text.strip("。 "): c.id for c in group}
+    pairs = []
+    for position, item in enumerate(items):
+        key = item.id.strip().strip("[]").lower()
+        claim_id = ids.get(key) or by_text.get(item.id.strip().strip("。 "))
+        if claim_id is None and len(items) == len(group):
+            claim_id = group[position].id
+        if claim_id is not None:
+            pairs.append((claim_id, item))
+    return pairs
+
+
 def _combined(claim: Claim, verdict: JudgeVerdict) -> Claim:
     """The claim with the judge's verdict; the rules' label wins unless the model's is worse."""
     lowered = _LOWERED.get(verdict.verdict, claim.support)
@@ -119,10 +135,8 @@ async def judge_claims_async(
             except (LLMError, ValueError):
                 failed += 1
                 continue
-            ids = {f"c{n}": c.id for n, c in enumerate(group, 1)}
-            for item in answer.verdicts:
-                claim_id = ids.get(item.id.strip().strip("[]").lower())
-                if claim_id is not None:
+            for claim_id, item in _paired(group, answer.verdicts):
+                if claim_id not in verdicts:
                     verdicts[claim_id] = JudgeVerdict(
                         verdict=item.verdict,
                         reason=item.reason.strip()[:200],
