@@ -652,7 +652,7 @@ def _codes(text: str, original: str) -> list[Finding]:
 
 
 def _repeated(claim_figures: Sequence[Figure], evidence_figures: Sequence[Figure]) -> list[Finding]:
-    readable = [f for f in claim_figures if measures(f)]
+    readable = [f for f in claim_figures if f.value is not None and f.kind == "amount"]
     for figure in readable:
         mine = sum(1 for f in readable if same_quantity(f, figure))
         theirs = sum(1 for f in evidence_figures if same_quantity(f, figure))
