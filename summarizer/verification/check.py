@@ -4,22 +4,27 @@ Being provably faithful is the product, so nothing a summary says is taken on
 trust, whoever wrote it (our engines, another program, a person):
 
 1. Evidence.  A claim's cited spans must quote the source at their offsets; a
-   quote whose offsets drifted is located again (`align.py`).  A claim with no
-   evidence (free text) gets the source sentence that matches it best.
-2. Wording.  The claim's characters must largely appear, in order, in its
-   evidence (longest common subsequence), so a claim cannot borrow a quote
-   and say something else; nor may it drop or add a negation (未, 没有, 无).
-   A claim that is its evidence word for word passes as it is.
+   quote whose offsets drifted is located again (`align.py`), one that is not
+   there is reported.  Citations are hints: a claim that is its evidence word
+   for word passes as it is; any other is located as a quote if it is one, or
+   else given the passages that carry it best (`evidence.py`).
+2. Meaning.  The rules of `support.py` judge the claim against that evidence:
+   its content words (synonyms counted), evaluative words, direction, done or
+   planned, 均/分别 links, causes, code digits, figures stated too often, and
+   no negation (未, 没有, 无) dropped or added.
 3. Figures.  Each figure of the claim (`numbers.find_figures`) must equal a
-   figure of the evidence: same quantity (1.2亿元 == 12000万元, 5.2% != 5.2亿元),
-   same role (a growth rate is not a level), same qualifier (5.5%以上 is not
-   5.5%), attached to the same indicator name.  A fuzzy text match never makes
-   a wrong figure right, and a redacted figure (XX万元) supports no number.
+   figure of the evidence (the cited passages, when there are any): same
+   quantity (1.2亿元 == 12000万元, 5.2% != 5.2亿元), same role (a growth rate is
+   not a level), same qualifier (5.5%以上 is not 5.5%), attached to the same
+   indicator name, planned or done as the claim says.  A year may come from
+   the evidence's section title.  A fuzzy text match never makes a wrong figure
+   right, and a redacted figure (XX万元) supports no number.
 
 Labels: `supported`; `partial` (a figure only elsewhere in the same section, a
-changed qualifier, loose wording); `unsupported` (a figure the source does not
-give there, evidence not in the source, wording unrelated); `unchecked` (no
-text).  Every label but `supported` comes with a reason.
+changed qualifier, a claim only partly in its evidence); `unsupported` (a figure
+the source does not give there, evidence not in the source, a claim that says
+more than the source); `unchecked` (no text).  Every label but `supported`
+comes with a reason, in Chinese and English.
 """
 
 from __future__ import annotations
