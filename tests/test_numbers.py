@@ -400,3 +400,10 @@ def test_start_pattern_skips_only_what_cannot_be_read(text: str) -> None:
 @given(st.text(alphabet=_NUMERAL_TEXT, max_size=30))
 def test_start_pattern_skips_only_what_cannot_be_read_anywhere(text: str) -> None:
     assert find_figures(text) == _figures_trying_every_numeral(text)
+
+
+@pytest.mark.parametrize("text", ["达到300", "300", "增长5.5%以内达到300"], ids=["end", "alone", "two"])
+def test_a_bare_number_at_the_edge_of_the_text_is_a_figure(text: str) -> None:
+    """The text's edge is no list marker or quote: "达到300" ends with a figure as "达到300。" does."""
+    assert find_figures(text)[-1].raw == "300"
+    assert [f.raw for f in find_figures("(300)")] == [], "a number in brackets alone is a list marker"

@@ -577,8 +577,9 @@ def _is_quantity(
         return False  # 二十届二中全会
     if unit is not None:
         return True
-    before = text[start - 1 : start] if start else ""
-    after = text[end : end + 1]
+    # A space stands for the text's edge: "" would be "in" every string below ("达到300" at the end).
+    before = text[start - 1 : start] if start else " "
+    after = text[end : end + 1] or " "
     digits = token.replace(",", "")
     return not (
         "+" in (before, after)  # 1+8+8+1, 5+N
