@@ -1,8 +1,10 @@
 """The model judge: an entailment verdict for each checked claim, from the model, beside the rules'.
 
 `summarizer verify --judge` and the app's check page send, for each section of
-a summary (free text: the whole of it), one call holding every claim of the
-section with the evidence the checker retrieved for it (prompts/judge_v1.md).
+a summary (free text: each part of the report its claims' evidence is in), one
+call holding every claim of the section with the evidence the checker
+retrieved for it (prompts/judge_v1.md); the calls go at once, up to
+`settings.concurrency`.
 The model answers supported, contradicted or not_stated with a one-line reason.
 
 The rules win: a claim they flagged stays flagged whatever the model says (a
@@ -116,36 +118,44 @@ async def judge_claims_async(
     for claim in claims:
         groups[(sections or {}).get(claim.id, claim.section_id)].append(claim)
     verdicts: dict[str, JudgeVerdict] = {}
-    failed = calls = 0
+    semaphore = asyncio.Semaphore(settings.concurrency)  # the sections' calls go at once, up to this many
+
     own = None
     if client is None:
         own = client = LLMClient(settings, cache=None)  # raises ConfigError: no endpoint configured
-    try:
-        for group in groups.values():
-            messages = prompt.messages(claims=_claims_block(group))
-            calls += 1
-            try:
-                reply = await client.chat_json(
-                    messages,
+    chat: ChatClient = client
+
+    async def ask(group: list[Claim]) -> bool:
+        """One section's call; its verdicts into `verdicts`; False if it failed."""
+        try:
+            async with semaphore:
+                reply = await chat.chat_json(
+                    prompt.messages(claims=_claims_block(group)),
                     schema=JUDGE_SCHEMA,
                     schema_name="judge_answer",
                     max_tokens=max(256, TOKENS_PER_CLAIM * len(group)),
                 )
-                answer = JudgeAnswer.model_validate(reply.data)
-            except (LLMError, ValueError):
-                failed += 1
-                continue
-            for claim_id, item in _paired(group, answer.verdicts):
-                if claim_id not in verdicts:
-                    verdicts[claim_id] = JudgeVerdict(
-                        verdict=item.verdict,
-                        reason=item.reason.strip()[:200],
-                        model=settings.model,
-                        prompt_version=prompt.version,
-                    )
+            answer = JudgeAnswer.model_validate(reply.data)
+        except (LLMError, ValueError):
+            return False
+        for claim_id, item in _paired(group, answer.verdicts):
+            verdicts.setdefault(
+                claim_id,
+                JudgeVerdict(
+                    verdict=item.verdict,
+                    reason=item.reason.strip()[:200],
+                    model=settings.model,
+                    prompt_version=prompt.version,
+                ),
+            )
+        return True
+
+    try:
+        answered = await asyncio.gather(*(ask(group) for group in groups.values()))
     finally:
         if own is not None:
             await own.aclose()
+    calls, failed = len(answered), answered.count(False)
     judged = [_combined(c, verdicts[c.id]) if c.id in verdicts else c for c in claims]
     return JudgeOutcome(
         claims=judged, calls=calls, failed_groups=failed, seconds=round(time.perf_counter() - started, 3)
