@@ -204,18 +204,16 @@ class SourceWords:
         `anchors` maps a sentence to the positions of the claim's figures it states;
         `hints` are the sentences the claim cites.
         """
-        best: Retrieved | None = None
-        scopes = [within, None] if within is not None else [None]
-        for scope in scopes:
-            found = self._retrieve(claim, anchors, set(hints), scope)
-            if best is None or (found.coverage, _anchored(found, anchors)) > (
-                best.coverage,
-                _anchored(best, anchors),
-            ):
-                best = found
-            if best.coverage >= 0.999 and _anchored(best, anchors) == _figure_count(anchors):
-                break
-        assert best is not None
+
+        def rank(found: Retrieved) -> tuple[float, int]:
+            return found.coverage, _anchored(found, anchors)
+
+        best = self._retrieve(claim, anchors, set(hints), within)
+        complete = best.coverage >= 0.999 and _anchored(best, anchors) == _figure_count(anchors)
+        if within is not None and not complete:
+            anywhere = self._retrieve(claim, anchors, set(hints), None)
+            if rank(anywhere) > rank(best):
+                best = anywhere
         return best
 
     def _retrieve(
@@ -279,13 +277,8 @@ class SourceWords:
             if gain(i, set(), set()) - len(anchors.get(i, ())) * figure_weight >= _MIN_GAIN * total
         ]
         firsts = sorted(wordy or candidates, key=first_score, reverse=True)[:_FIRST_PICKS]
-        best_set, best_key = None, None
-        for rank, first in enumerate(firsts):
-            chosen, carried = complete(first)
-            key = (round(carried, 6), -len(chosen), -rank)
-            if best_key is None or key > best_key:
-                best_set, best_key = chosen, key
-        assert best_set is not None
+        completed = [(*complete(first), rank) for rank, first in enumerate(firsts)]
+        best_set = max(completed, key=lambda c: (round(c[1], 6), -len(c[0]), -c[2]))[0]
         coverage, missing = self.coverage(claim, best_set)
         return Retrieved(tuple(sorted(best_set)), coverage, missing)
 
