@@ -406,7 +406,9 @@ def test_ctrl_c_lets_the_reports_in_flight_end_and_leaves_no_worker(tmp_path: Pa
 
 
 def test_ctrl_c_while_the_workers_start_is_one_line_too(tmp_path: Path) -> None:
-    make_reports(tmp_path / "in", 6)
+    # Enough reports that the batch cannot end before the Ctrl-C reaches it: with 6, two warm
+    # workers finished them all in 1.1 s, once, before the signal was handled (exit 0, not 130).
+    make_reports(tmp_path / "in", 40)
     out = tmp_path / "out.jsonl"
     first = run_cli(
         "batch", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--quiet", start_new_session=True
