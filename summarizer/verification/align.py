@@ -22,13 +22,11 @@ import re
 import string
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import LCSseq
 
 from ..schema import Span
 
@@ -222,14 +220,7 @@ def _closest_occurrence(haystack: str, needle: str, near: int | None) -> int | N
 
 
 # ---------------------------------------------------------------------------
-# Sentences and wording, for claims that cite no evidence
-
-# Sentences sharing the most two-character pieces with a claim, per sentence wanted, scored fuzzily.
-_PREFILTER_FACTOR = 2
-# A piece found in more than this many sentences (at least the minimum, else one in
-# this share of them) is not used to pick candidates.
-_COMMON_PIECE_MIN = 20
-_COMMON_PIECE_SHARE = 10
+# Sentences and negations
 
 # Sentences end at these marks or at a line break; "；" does not end one, as the
 # reports chain a whole paragraph of figures with it.
@@ -264,18 +255,6 @@ def expand_abbreviations(normalized: str) -> str:
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group()], normalized)
 
 
-def text_coverage(claim: str, evidence: str) -> float:
-    """Share of the claim's normalized characters found, in order, in the evidence (0-1).
-
-    The longest common subsequence tolerates words the claim leaves out or
-    reorders a little, but not words the evidence does not have.
-    """
-    needle = expand_abbreviations(normalize_for_match(claim))
-    if not needle:
-        return 1.0
-    return LCSseq.similarity(needle, normalize_for_match(evidence)) / len(needle)
-
-
 # Words that negate a statement ("未发生", "没有", "无一例"), not their look-alikes
 # ("未来", "无害化", "无障碍", "无偿").
 _NEGATION = re.compile(r"未(?!来)|没有?|无(?!害化|公害|障碍|偿)")
@@ -305,60 +284,6 @@ def _repeats_negated_words(negating: str, other: str) -> bool:
     )
 
 
-class SentenceIndex:
-    """The normalized sentences of a source, indexed by their two-character pieces.
-
-    Ranking every sentence by fuzzy score costs too much per claim; the pieces
-    a claim shares with each sentence pick a few candidates first.
-    """
-
-    def __init__(self, source: SourceText, sentences: list[tuple[int, int]]) -> None:
-        self.sentences = sentences
-        self.norms = [
-            source.normalized[source.to_normalized(s) : source.to_normalized(e)] for s, e in sentences
-        ]
-        self._postings: defaultdict[str, list[int]] = defaultdict(list)
-        for index, norm in enumerate(self.norms):
-            for piece in set(map(str.__add__, norm, norm[1:])):
-                self._postings[piece].append(index)
-
-    def rank(self, needle: str, limit: int = 5) -> list[tuple[int, float]]:
-        """(sentence index, `score`) of the sentences that best contain a claim's `match_key`."""
-        if not needle:
-            return []
-        shared: dict[int, int] = {}
-        common = max(_COMMON_PIECE_MIN, len(self.norms) // _COMMON_PIECE_SHARE)
-        for piece in {needle[i : i + 2] for i in range(len(needle) - 1)}:
-            postings = self._postings.get(piece, ())
-            if len(postings) > common:
-                continue  # "全镇", "建设": in too many sentences to tell them apart
-            for index in postings:
-                shared[index] = shared.get(index, 0) + 1
-        candidates = sorted(shared, key=lambda index: -shared[index])[: limit * _PREFILTER_FACTOR]
-        scored = [(index, self.score(needle, index)) for index in candidates]
-        scored.sort(key=lambda pair: (-pair[1], pair[0]))
-        return scored[:limit]
-
-    def score(self, needle: str, index: int) -> float:
-        """How well (0-100) the sentence contains the claim (its `match_key`)."""
-        # partial_ratio slides the shorter text along the longer: a sentence much
-        # shorter than the claim ("各位代表：") would score 100 inside it, so the
-        # score is scaled by the share of the claim the sentence could cover.
-        sentence = self.norms[index]
-        if not needle:
-            return 0.0
-        return fuzz.partial_ratio(needle, sentence) * min(1.0, len(sentence) / len(needle))
-
-    def closeness(self, needle: str, index: int) -> float:
-        """Whole-text similarity (0-100) of claim and sentence: breaks ties between sentences."""
-        return fuzz.ratio(needle, self.norms[index])
-
-    def overlap(self, needle: str, index: int) -> float:
-        """How well (0-100) the shorter of claim and sentence appears inside the other."""
-        return fuzz.partial_ratio(needle, self.norms[index])
-
-
-@lru_cache(maxsize=4096)
 def match_key(text: str) -> str:
-    """A claim as `SentenceIndex` compares it: normalized, abbreviations written out."""
+    """A claim as the negation check compares it: normalized, abbreviations written out."""
     return expand_abbreviations(normalize_for_match(text))

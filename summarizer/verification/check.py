@@ -40,7 +40,6 @@ from ..sections.lookup import SectionIndex
 from ..sections.split import SectionNode, sections_of_text
 from .align import (
     AlignmentStatus,
-    SentenceIndex,
     SourceText,
     negation_differs,
     sentence_bounds,
@@ -48,20 +47,6 @@ from .align import (
 from .evidence import Retrieved, SourceWords, claim_words, passages
 from .figures import FigureMatch, FigurePositions, SourceFigures, match_figure
 from .support import Modality, figure_modality, is_duration, judge_claim, measures
-
-# Wording thresholds: share of the claim's characters found in order in its evidence.
-_COVERAGE_SUPPORTED = 0.6
-_COVERAGE_RELATED = 0.35
-
-# Evidence search for claims without evidence: sentences ranked by wording, the
-# bonus a sentence gets for stating all of the claim's figures, the lowest
-# wording score accepted, how far apart merged sentences may be and how well a
-# merged sentence must appear in the claim (or the claim in it).
-_FREE_CANDIDATES = 5
-_FIGURE_BONUS = 5.0
-_FREE_MIN_SCORE = 50.0
-_FREE_NEIGHBOURS = 2
-_FREE_MERGE_SCORE = 70.0
 
 _SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
 
@@ -188,11 +173,6 @@ class ClaimSource:
         a summary whose evidence quotes the source exactly, as ours does.
         """
         return SourceText(self.original)
-
-    @cached_property
-    def sentence_index(self) -> SentenceIndex:
-        """Built on first use: only claims without evidence need it."""
-        return SentenceIndex(self.text, self.sentences)
 
 
 # Where a report names itself and its year: the title, the meeting, the date.
