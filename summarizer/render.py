@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
-from .schema import Claim, Indicator, MetaField, ReportSummary, Section, SourceWarning, Support
+from .schema import (
+    SUPPORT_SEVERITY,
+    Claim,
+    Indicator,
+    MetaField,
+    ReportSummary,
+    Section,
+    SourceWarning,
+    Support,
+)
 
 # Support label (Chinese, English), text color, background color.
 SUPPORT_STYLE: dict[Support, tuple[str, str, str, str]] = {
@@ -31,7 +40,6 @@ SUPPORT_STYLE: dict[Support, tuple[str, str, str, str]] = {
     "unchecked": ("未核验", "unchecked", "#57606a", "#eaeef2"),
 }
 # When spans of several claims overlap, the segment is colored by the most serious support.
-_SEVERITY: dict[Support, int] = {"unsupported": 3, "partial": 2, "unchecked": 1, "supported": 0}
 
 SOURCE_PANE_ID = "source-pane"
 
@@ -183,7 +191,7 @@ def source_html(
             continue
         mark_number += 1
         claim_ids = list(dict.fromkeys(m.claim_id for m in open_marks))
-        worst = max((m.support for m in open_marks), key=lambda s: _SEVERITY[s])
+        worst = max((m.support for m in open_marks), key=lambda s: SUPPORT_SEVERITY[s])
         classes = [f"ev-{worst}"]
         extra = ""
         if active_claim_id is not None and active_claim_id in claim_ids:

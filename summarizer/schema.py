@@ -111,6 +111,10 @@ class NumberCheck(_Model):
     span: Span | None = None
 
 
+# How bad each label is: the worst of a claim's checks is its label, and the worst of a
+# passage's claims colours its highlight.
+SUPPORT_SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
+
 JudgeLabel = Literal["supported", "contradicted", "not_stated"]
 
 

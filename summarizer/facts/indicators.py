@@ -51,6 +51,7 @@ from ..text.sentences import Sentences
 from .names import CLAUSE_STOPS, clause_start, clean_name, name_after, name_before, name_floor, strip_trailing
 from .numbers import Figure, find_figures
 from .projects import find_projects, to_projects
+from .units import DURATION_UNITS
 
 if TYPE_CHECKING:
     from ..sections.split import SectionNode
@@ -70,7 +71,6 @@ class Facts:
 
 
 # Units that do not make an indicator on their own: durations, ages, anniversaries.
-_NOT_INDICATOR_UNITS = frozenset({"年", "个月", "天", "小时", "周", "周年", "岁"})
 _CHANGE_UNIT_OF: dict[str, ChangeUnit] = {"%": "%", "百分点": "百分点", "倍": "倍"}
 _CHANGE_UNITS = tuple(_CHANGE_UNIT_OF)
 _CHINESE_DIGITS = "〇零一二两三四五六七八九十百千"
@@ -181,7 +181,7 @@ def extract_facts(norm: Normalized, nodes: list[SectionNode]) -> Facts:
 
 
 def _can_be_indicator(figure: Figure) -> bool:
-    if figure.kind != "amount" or not figure.unit or figure.unit in _NOT_INDICATOR_UNITS:
+    if figure.kind != "amount" or not figure.unit or figure.unit in DURATION_UNITS:
         return False
     # Counts in Chinese numerals name policies more often than they count things
     # ("中央八项规定", "三项机制", "两个大局"); "十余项" and "三百余人" still count.

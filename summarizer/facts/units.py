@@ -48,6 +48,8 @@ BASE_UNITS: dict[str, tuple[str, float]] = {
     "人": ("人", 1.0),
     "名": ("人", 1.0),  # 40名学子 are 40人
 }
+# Units of durations and ages: a figure in one says how long, not how much of an item ("五年来").
+DURATION_UNITS = frozenset({"年", "个月", "天", "小时", "周", "周年", "岁"})
 # Measure words of counts: each is compared as itself.
 _COUNT_WORDS = (
     "个家户名件项座条所批次对套间栋处台辆艘头只株棵场届支张份组宗起例篇部种类口眼盏根块片位班轮期床层周册"

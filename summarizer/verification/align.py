@@ -155,13 +155,13 @@ class SourceText:
         return bisect_left(self.positions, original_pos)
 
     def align(
-        self, quote: str, *, near: int | None = None, min_score: float | None = None
+        self, quote: str, *, near: int | None = None, min_score: float | None = None, fuzzy: bool = True
     ) -> Alignment | None:
         """Find `quote` in the original: exact, then normalized, then fuzzy; None if absent.
 
         `near` prefers the occurrence closest to that original position (a span
         whose offsets drifted); `min_score` overrides the length-relative fuzzy
-        threshold (0-100).
+        threshold (0-100); `fuzzy=False` stops after the normalized search.
         """
         if not quote:
             return None
@@ -176,7 +176,7 @@ class SourceText:
         if found is not None:
             start, end = self.to_original(found, found + len(needle))
             return Alignment(Span.of(self.original, start, end), AlignmentStatus.NORMALIZED, 100.0)
-        if len(needle) < _MIN_FUZZY_LENGTH:
+        if not fuzzy or len(needle) < _MIN_FUZZY_LENGTH:
             return None
         threshold = fuzzy_threshold(len(needle)) if min_score is None else min_score
         match = fuzz.partial_ratio_alignment(needle, self.normalized, score_cutoff=threshold)

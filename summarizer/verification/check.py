@@ -35,7 +35,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..facts.numbers import Figure, find_figures, same_quantity
-from ..schema import Claim, NumberCheck, ReportSummary, Span, Support, Verification, VerificationIssue
+from ..schema import (
+    SUPPORT_SEVERITY,
+    Claim,
+    NumberCheck,
+    ReportSummary,
+    Span,
+    Support,
+    Verification,
+    VerificationIssue,
+)
 from ..sections.lookup import SectionIndex
 from ..sections.split import SectionNode, sections_of_text
 from .align import (
@@ -48,8 +57,6 @@ from .evidence import Retrieved, SourceWords, claim_words, passages
 from .figures import FigureMatch, FigurePositions, SourceFigures, match_figure
 from .support import Modality, figure_modality, is_duration, judge_claim, measures
 
-_SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
-
 
 @dataclass
 class _Verdict:
@@ -59,7 +66,7 @@ class _Verdict:
     reasons: list[str] = field(default_factory=list)
 
     def lower(self, support: Support, reason: str) -> None:
-        if _SEVERITY[support] > _SEVERITY[self.support]:
+        if SUPPORT_SEVERITY[support] > SUPPORT_SEVERITY[self.support]:
             self.support = support
         if reason not in self.reasons:
             self.reasons.append(reason)
@@ -231,8 +238,8 @@ def _check_text(
     verbatim = bool(evidence) and text == "".join(span.quote for span in evidence)
     if not verbatim:
         # A claim that quotes the source is located as a quote is; its words need no looking for.
-        hit = source.text.align(text)
-        located = hit.span if hit is not None and hit.status is not AlignmentStatus.FUZZY else None
+        hit = source.text.align(text, fuzzy=False)
+        located = hit.span if hit is not None else None
         evidence = _judge(source, text, claim_figures, evidence, region, verdict, located)
         figure_evidence = figure_evidence or evidence
     numbers = _check_figures(source, text, claim_figures, figure_evidence, verdict, abstractive=not verbatim)
@@ -294,7 +301,7 @@ def _judge(
             "摘要增减了否定（未/没有/无） / the claim drops or adds a negation (未/没有/无) of its evidence",
         )
     figures_in = [f for f in source.figures.figures if any(s <= f.start and f.end <= e for s, e in bounds)]
-    judged = judge_claim(
+    findings = judge_claim(
         words,
         claim_figures,
         found.sentences,
@@ -304,7 +311,7 @@ def _judge(
         evidence_figures=figures_in,
         section_modality=source.section_modality,
     )
-    for finding in judged.findings:
+    for finding in findings:
         verdict.lower(finding.label, finding.reason)
     return evidence
 
@@ -452,7 +459,7 @@ def summarize_checks(
     `unsupported_numbers` may be passed when the checks already counted the
     figures their evidence does not hold (counted from the claims otherwise).
     """
-    counts = {label: sum(1 for c in claims if c.support == label) for label in _SEVERITY}
+    counts = {label: sum(1 for c in claims if c.support == label) for label in SUPPORT_SEVERITY}
     checked = len(claims) - counts["unchecked"]
     numbers = [n for c in claims for n in c.numbers]
     if unsupported_numbers is None:

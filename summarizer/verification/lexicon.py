@@ -8,6 +8,7 @@ Loaded once per process.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -36,7 +37,7 @@ class Lexicon:
     def canon(self, word: str) -> str:
         return self.canonical.get(word, word)
 
-    def plan_words(self, words: list[str]) -> list[str]:
+    def plan_words(self, words: Sequence[str]) -> list[str]:
         """The words of a cut text that speak of a plan ("计划" before a deed, not in "雨露计划补助")."""
         found = []
         for i, word in enumerate(words):
@@ -49,7 +50,7 @@ class Lexicon:
                 found.append(word)
         return found
 
-    def done_words(self, words: list[str]) -> list[str]:
+    def done_words(self, words: Sequence[str]) -> list[str]:
         """The words of a cut text that say a thing is done, unless a word before keeps it undone."""
         found = []
         for i, word in enumerate(words):

@@ -19,16 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ..facts.numbers import Figure, find_figures, same_quantity
+from ..facts.units import DURATION_UNITS
 from ..text.words import segmenter
 from .evidence import ClaimWords, SourceWords, claim_words
 from .lexicon import lexicon
 
 __all__ = [
     "Finding",
-    "Judged",
     "Modality",
     "clause_modality",
     "figure_modality",
@@ -57,6 +58,17 @@ _PLUS_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:\s*[+＋]\s*(?:[0-9]+|[NnXx])
 _FULLWIDTH = str.maketrans("０１２３４５６７８９＋“”‘’", "0123456789+\"\"''")
 
 
+@lru_cache(maxsize=8192)
+def _cut(text: str) -> tuple[str, ...]:
+    """The words of a claim, clause or passage: the rules ask for the same ones many times."""
+    return tuple(segmenter().cut(text))
+
+
+@lru_cache(maxsize=8192)
+def _figures(text: str) -> tuple[Figure, ...]:
+    return tuple(find_figures(text))
+
+
 @dataclass(frozen=True)
 class Finding:
     label: Label
@@ -66,13 +78,6 @@ class Finding:
     @property
     def reason(self) -> str:
         return f"{self.zh} / {self.en}"
-
-
-@dataclass(frozen=True)
-class Judged:
-    """What the rules found for one claim against one set of evidence sentences."""
-
-    findings: tuple[Finding, ...]
 
 
 def judge_claim(
@@ -85,7 +90,7 @@ def judge_claim(
     missing: Sequence[str],
     evidence_figures: Sequence[Figure],
     section_modality: Callable[[int], Modality],
-) -> Judged:
+) -> list[Finding]:
     """Every rule's findings for a claim whose evidence is the source sentences `evidence`."""
     text = claim.text
     ev_text = source.text_of(evidence)
@@ -99,7 +104,7 @@ def judge_claim(
     findings += _codes(text, source.original)
     findings += _repeated(claim_figures, evidence_figures)
     findings += _attachment(claim, claim_figures, evidence, source)
-    return Judged(tuple(findings))
+    return findings
 
 
 # ---------------------------------------------------------------- coverage
@@ -168,7 +173,7 @@ def _directions(text: str) -> list[tuple[int, int]]:
     """(position, +1 or -1) of each direction word of `text`."""
     found = []
     position = 0
-    for word in segmenter().cut(text):
+    for word in _cut(text):
         direction = lexicon().direction(word)
         if direction:
             found.append((position, direction))
@@ -179,12 +184,12 @@ def _directions(text: str) -> list[tuple[int, int]]:
 def _best_clause(part: str, claim: ClaimWords, clauses: list[str]) -> int | None:
     """The evidence clause sharing most with a part of the claim: its figures first, then its words."""
     groups = {g: w for word, g, w in claim.words if word in part and not lexicon().direction(word)}
-    figures = [f for f in find_figures(part) if f.value is not None and f.kind == "amount"]
+    figures = [f for f in _figures(part) if f.value is not None and f.kind == "amount"]
     if figures:
         stating = [
             i
             for i, clause in enumerate(clauses)
-            if any(same_quantity(f, g) for g in find_figures(clause) for f in figures)
+            if any(same_quantity(f, g) for g in _figures(clause) for f in figures)
         ]
         if len(stating) == 1:
             return stating[0]
@@ -193,7 +198,7 @@ def _best_clause(part: str, claim: ClaimWords, clauses: list[str]) -> int | None
     canon = lexicon().canon
     best, best_score = None, 0.0
     for index, clause in enumerate(clauses):
-        words = {canon(w) for w in segmenter().cut(clause)}
+        words = {canon(w) for w in _cut(clause)}
         score = sum(w for g, w in groups.items() if g in words) + sum(
             0.5 * w for word, g, w in claim.words if word in part and word in clause and g not in words
         )
@@ -238,12 +243,12 @@ def _clauses_of(source: SourceWords, index: int) -> list[tuple[int, int]]:
 
 
 def _has_plan(text: str) -> bool:
-    return bool(lexicon().plan_words(segmenter().cut(text)))
+    return bool(lexicon().plan_words(_cut(text)))
 
 
 def _done_words(text: str) -> list[str]:
     """Words saying a thing is done, unless a plan word comes before them ("将…完成")."""
-    words = segmenter().cut(text)
+    words = _cut(text)
     plans = lexicon().plan_words(words)
     if plans:
         first_plan = text.find(plans[0])
@@ -293,7 +298,7 @@ def _modality(
     if not evidence:
         return []
     clauses = _evidence_clauses(evidence, source, section_modality)
-    plans = lexicon().plan_words(segmenter().cut(text))
+    plans = lexicon().plan_words(_cut(text))
     done_words = _done_words(text)
     if bool(done_words) == bool(plans):
         return []
@@ -365,7 +370,7 @@ def figure_modality(
 ) -> Finding | None:
     """A figure planned in the source and done in the claim, or the reverse ("计划新建农田1600亩",
     where 1600亩 were built last year)."""
-    plans = lexicon().plan_words(segmenter().cut(claim_text[: figure.start]))
+    plans = lexicon().plan_words(_cut(claim_text[: figure.start]))
     done_words = [] if _has_plan(claim_text) else _done_words(claim_text)
     if bool(plans) == bool(done_words):
         return None
@@ -465,7 +470,7 @@ def _linked_before(figure: Figure, source: SourceWords, indices: Sequence[int]) 
     for index in indices:
         start, end = source.sentences[index]
         passage = source.original[start:end]
-        for stated in find_figures(passage):
+        for stated in _figures(passage):
             if not same_quantity(figure, stated):
                 continue
             lead = passage[: stated.start]
@@ -527,7 +532,7 @@ def _same_member(a: str, b: str) -> bool:
 
 def _cause(text: str, claim: ClaimWords, evidence: Sequence[int], source: SourceWords) -> list[Finding]:
     markers = lexicon().cause
-    words = segmenter().cut(text)
+    words = _cut(text)
     said = [w for w in words if w in markers]
     if "受" in said and "影响" not in text:
         said.remove("受")
@@ -536,7 +541,7 @@ def _cause(text: str, claim: ClaimWords, evidence: Sequence[int], source: Source
     for index in evidence:
         start, end = source.sentences[index]
         sentence = source.original[start:end]
-        if any(w in markers for w in segmenter().cut(sentence)):
+        if any(w in markers for w in _cut(sentence)):
             share, _ = source.coverage(claim, [index])
             if share >= _CAUSE_COVERAGE:
                 return []
@@ -605,12 +610,8 @@ def _attachment(
     return []
 
 
-# Units of durations and ages: they say when or how long, not how much of an item ("五年来").
-_DURATIONS = frozenset({"年", "个月", "月", "天", "日", "小时", "周", "周年", "岁"})
-
-
 def is_duration(figure: Figure) -> bool:
-    return figure.kind == "amount" and figure.unit in _DURATIONS
+    return figure.kind == "amount" and figure.unit in DURATION_UNITS
 
 
 def measures(figure: Figure) -> bool:
@@ -618,9 +619,9 @@ def measures(figure: Figure) -> bool:
     return figure.value is not None and figure.kind == "amount" and not is_duration(figure)
 
 
-def _figures_of(source: SourceWords, index: int) -> list[Figure]:
+def _figures_of(source: SourceWords, index: int) -> tuple[Figure, ...]:
     start, end = source.sentences[index]
-    return find_figures(source.original[start:end])
+    return _figures(source.original[start:end])
 
 
 # ---------------------------------------------------------------- codes and slogans

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ...config import Settings
 from ...errors import LLMError
-from ...schema import Claim, JudgeVerdict, Support
+from ...schema import SUPPORT_SEVERITY, Claim, JudgeVerdict, Support
 from .answer import strict_json_schema
 from .client import ChatClient, LLMClient
 from .prompts import load_prompt, neutralise_delimiters
@@ -39,7 +39,6 @@ JUDGE_PROMPT = "judge_v1"
 TOKENS_PER_CLAIM = 80
 _QUOTE_CHARS = 400  # of each evidence passage shown to the model
 _LOWERED: dict[str, Support] = {"contradicted": "unsupported", "not_stated": "partial"}
-_SEVERITY: dict[Support, int] = {"supported": 0, "unchecked": 1, "partial": 2, "unsupported": 3}
 
 
 class _Verdict(BaseModel):
@@ -97,7 +96,7 @@ def _paired(group: Sequence[Claim], items: Sequence[_Verdict]) -> list[tuple[str
 def _combined(claim: Claim, verdict: JudgeVerdict) -> Claim:
     """The claim with the judge's verdict; the rules' label wins unless the model's is worse."""
     lowered = _LOWERED.get(verdict.verdict, claim.support)
-    support = lowered if _SEVERITY[lowered] > _SEVERITY[claim.support] else claim.support
+    support = lowered if SUPPORT_SEVERITY[lowered] > SUPPORT_SEVERITY[claim.support] else claim.support
     return claim.model_copy(update={"judge": verdict, "rules_support": claim.support, "support": support})
 
 
