@@ -10,6 +10,7 @@ delivered the year after, and nowhere else:
 3. else one name that holds the other in order ("新增商业面积" in "新增商业营业面积"),
    of the same unit and at least 60 % of its length: the only such actual.
 
+A name of fewer than three characters with no concept ("投资") is not matched.
 No next report, or nothing in it: `no_actual`.  A report's targets are listed once
 per key (the first).  Several places delivering in one year also give a
 comparison by concept (`ComparisonRow`): each place's target for the year and
@@ -28,7 +29,7 @@ from .models import ComparisonRow, TrackItem, TrackResult
 from .readings import Reading, ReportReadings
 from .status import judge
 
-_MIN_FUZZY_CORE = 3
+_MIN_NAME = 3
 _MIN_FUZZY_SHARE = 0.6
 
 
@@ -100,6 +101,8 @@ def _items_of(report: ReportReadings, by_year: dict[int, ReportReadings]) -> lis
 
 def _match(target: Reading, actuals: list[Reading]) -> tuple[Reading | None, bool]:
     """(the actual that reports on `target`, whether it is only a related concept's)."""
+    if target.concept is None and len(target.core) < _MIN_NAME:
+        return None, False  # "投资", "项目": a bare word names nothing that can be followed
     same = [a for a in actuals if a.key == target.key]
     if same:
         return min(same, key=lambda a: a.order), False
@@ -113,7 +116,7 @@ def _match(target: Reading, actuals: list[Reading]) -> tuple[Reading | None, boo
 
 def _similar_name(target: Reading, actuals: list[Reading]) -> Reading | None:
     """The one actual whose name holds the target's in order, or the other way round (None if 0 or 2+)."""
-    if len(target.core) < _MIN_FUZZY_CORE:
+    if len(target.core) < _MIN_NAME:
         return None
     found: dict[str, Reading] = {}
     for actual in actuals:
@@ -122,7 +125,7 @@ def _similar_name(target: Reading, actuals: list[Reading]) -> Reading | None:
         if target.concept and actual.concept and target.concept != actual.concept:
             continue
         shorter, longer = sorted((target.core, actual.core), key=len)
-        if len(shorter) < _MIN_FUZZY_CORE or len(shorter) < _MIN_FUZZY_SHARE * len(longer):
+        if len(shorter) < _MIN_NAME or len(shorter) < _MIN_FUZZY_SHARE * len(longer):
             continue
         if LCSseq.similarity(shorter, longer) == len(shorter):
             found.setdefault(actual.key, actual)

@@ -93,7 +93,7 @@ def read_report(document: Document, file: str) -> ReportReadings:
         section = (indicator.section_id or "").split(".")[0]
         when = _year_of(indicator, year, top_kind.get(section))
         if when is not None:
-            readings.extend(_readings(indicator, when, order))
+            readings.extend(_readings(indicator, when, order, _basis(document.text, indicator.evidence)))
     report = TrackedReport(file=file, place=place, year=year, sha256=text_sha256(document.text))
     return ReportReadings(report=report, readings=readings)
 
@@ -122,15 +122,22 @@ def _year_of(indicator: Indicator, delivered: int | None, top_kind: str | None) 
     return None
 
 
-def _basis(quote: str) -> frozenset[str]:
-    return frozenset(word for word in _BASIS_WORDS if word in quote)
+_SENTENCE_STOPS = re.compile(r"[。；;！？!?\n]")
 
 
-def _readings(indicator: Indicator, year: int, order: int) -> list[Reading]:
+def _basis(original: str, evidence: Span) -> frozenset[str]:
+    """The basis words of the sentence up to the figure: "按新口径计算，一般公共预算收入完成…" -> {口径}."""
+    start = evidence.start
+    while start > 0 and not _SENTENCE_STOPS.match(original[start - 1]):
+        start -= 1
+    context = original[start : evidence.end]
+    return frozenset(word for word in _BASIS_WORDS if word in context)
+
+
+def _readings(indicator: Indicator, year: int, order: int, basis: frozenset[str]) -> list[Reading]:
     """The level of an indicator, and its change when that is a percentage."""
     out: list[Reading] = []
     core, verb = split_name(indicator.name)
-    basis = _basis(indicator.evidence.quote)
     concept = catalogue().get(indicator.concept or "")
     if indicator.value is not None and not indicator.redacted:
         growth = verb is not None and split_unit(indicator.unit)[0] == "%"
