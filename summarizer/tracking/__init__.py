@@ -6,7 +6,7 @@ readings (one report: place, delivery year, its figures by year and concept) ─
 """
 
 from .models import TRACK_SCHEMA_VERSION, ComparisonRow, TrackedReport, TrackedValue, TrackItem, TrackResult
-from .output import track_csv, track_markdown
+from .output import item_row, track_csv, track_html, track_markdown
 from .run import TrackSource, track
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "TrackSource",
     "TrackedReport",
     "TrackedValue",
+    "item_row",
     "track",
     "track_csv",
+    "track_html",
     "track_markdown",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from typing import Any
 
@@ -117,3 +118,47 @@ def track_markdown(result: TrackResult) -> str:
                 f"| {row.year} | {_cell(row.concept)} | {_cell(row.place)} | {_cell(target)} | {_cell(actual)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+_BADGE_CLASS = {"met": "tk-met", "missed": "tk-missed", "unclear": "tk-unclear", "no_actual": "tk-none"}
+TRACK_CSS = """<style>
+table.tk{border-collapse:collapse;width:100%;font-size:.9rem}
+table.tk th,table.tk td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+.tk-badge{border-radius:4px;padding:1px 6px;white-space:nowrap;font-size:.8rem}
+.tk-met{background:#d8f3dc;color:#1b4332}.tk-missed{background:#ffd6d6;color:#7a1c1c}
+.tk-unclear{background:#fff3c4;color:#6b4f00}.tk-none{background:#eee;color:#555}
+table.tk details summary{cursor:pointer;color:#555}
+table.tk abbr{text-decoration:underline dotted;cursor:help}
+</style>"""
+
+
+def _value_html(value: TrackedValue | None) -> str:
+    if value is None:
+        return ""
+    quote = html.escape(value.evidence.quote)
+    return f'<abbr title="{quote}">{html.escape(value.raw)}</abbr>'
+
+
+def track_html(items: list[TrackItem]) -> str:
+    """The items as an escaped HTML table: status badges, each figure's quote on hover and on click."""
+    rows = []
+    for index, item in enumerate(items):
+        quotes = [
+            f"<b>目标 target</b> ({html.escape(item.target.file)}): {html.escape(item.target.evidence.quote)}"
+        ]
+        if item.actual is not None:
+            quotes.append(
+                f"<b>实绩 actual</b> ({html.escape(item.actual.file)}): {html.escape(item.actual.evidence.quote)}"
+            )
+        rows.append(
+            f'<tr data-item="{index}"><td>{html.escape(item.concept or item.name)}</td><td>{item.year}</td>'
+            f"<td>{_value_html(item.target)}</td><td>{_value_html(item.actual)}</td>"
+            f'<td><span class="tk-badge {_BADGE_CLASS[item.status]}">{STATUS_LABELS[item.status]}</span></td>'
+            f"<td><details><summary>原文 quotes</summary>{'<br>'.join(quotes)}"
+            f"<br><i>{html.escape(item.reason)}</i></details></td></tr>"
+        )
+    head = (
+        "<tr><th>指标 concept</th><th>年份 year</th><th>目标 target</th><th>实绩 actual</th>"
+        "<th>状态 status</th><th>依据 evidence</th></tr>"
+    )
+    return f'{TRACK_CSS}<table class="tk"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
