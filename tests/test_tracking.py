@@ -213,6 +213,14 @@ def test_general_budget_revenue_is_not_total_fiscal_revenue() -> None:
     assert "财政总收入" in item.reason
 
 
+def test_several_different_actuals_for_one_target_are_unclear() -> None:
+    review = "全年新增营业面积10万平方米，新增就业3000人。全年实现新增就业5650人，城镇登记失业率为3.9%。"
+    items = _items("全年新增就业5700人以上。城镇登记失业率控制在4%以内。", review)
+    jobs = _only(items, "城镇新增就业")
+    assert jobs.status == "unclear" and "3000人" in jobs.reason and "5650人" in jobs.reason
+    assert _only(items, "城镇登记失业率").status == "met"
+
+
 def test_a_target_with_nothing_in_the_next_report_has_no_actual() -> None:
     item = _only(_items("森林覆盖率达到45%。", "全县上下团结奋斗。"), "森林覆盖率")
     assert item.status == "no_actual" and item.actual is None

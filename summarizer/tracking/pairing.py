@@ -6,6 +6,7 @@ paired with the actual reported *for that year* in the report of the same place
 delivered the year after, and nowhere else:
 
 1. the same key: the same concept, else the same name (scope words and verbs off);
+   when the next report gives that key several different values, the pair is unclear;
 2. else a related concept of the catalogue (保障性住房 and 棚户区改造): unclear;
 3. else one name that holds the other in order ("新增商业面积" in "新增商业营业面积"),
    of the same unit and at least 60 % of its length: the only such actual.
@@ -79,6 +80,7 @@ def _items_of(report: ReportReadings, by_year: dict[int, ReportReadings]) -> lis
             continue
         actuals = [r for r in review.readings if r.kind == "actual" and r.year == target.year]
         actual, related = _match(target, actuals)
+        others = _other_values(actual, actuals) if actual is not None and not related else []
         if actual is None:
             item.reason = (
                 f"{review.report.file} 中没有对应的实绩 / no matching actual in {review.report.file}"
@@ -86,7 +88,13 @@ def _items_of(report: ReportReadings, by_year: dict[int, ReportReadings]) -> lis
             items.append(item)
             continue
         item.actual = actual.tracked(review.report.file)
-        if related:
+        if others:
+            shown = "、".join([actual.raw, *others])
+            item.status = "unclear"
+            item.reason = (
+                f"下一年的报告给出几个不同的实绩（{shown}）/ the next report states several different actuals"
+            )
+        elif related:
             item.status = "unclear"
             item.reason = (
                 f"只有相关指标“{actual.concept}”的实绩，口径不同 / "
@@ -112,6 +120,17 @@ def _match(target: Reading, actuals: list[Reading]) -> tuple[Reading | None, boo
         if related:
             return min(related, key=lambda a: a.order), True
     return _similar_name(target, actuals), False
+
+
+def _other_values(actual: Reading, actuals: list[Reading]) -> list[str]:
+    """Other figures under the same key with another value: "新增就业3000人" (trade) and "新增就业5650人"."""
+    seen = {actual.base}
+    others = []
+    for other in actuals:
+        if other.key == actual.key and other.base not in seen:
+            seen.add(other.base)
+            others.append(other.raw)
+    return others
 
 
 def _similar_name(target: Reading, actuals: list[Reading]) -> Reading | None:
