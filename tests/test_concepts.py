@@ -85,6 +85,7 @@ def test_names_that_are_a_concept(name: str, unit: str, concept: str) -> None:
         ("生产总值占比", "%"),
         ("一般公共预算收入占财政总收入比重", "%"),
         ("旅游", "万人次"),
+        ("国内生产总值年均增长", "%"),  # an average over five years, not a year's growth
         ("粮食", "万吨"),
     ],
 )

@@ -11,6 +11,7 @@ the concept of an indicator, or None.  Matching is conservative, whole names onl
     "居民消费价格涨幅", %               -> 居民消费价格涨幅
     "地区生产总值", 人                  -> None              (the unit does not fit)
     "财政收入", 亿元                    -> None              (not one concept: general budget or total?)
+    "国内生产总值年均增长", %           -> None              (an average over years is not the year's growth)
 
 A level stated with its change ("地区生产总值282亿元，增长11%") is the level's concept;
 its change belongs to `Concept.growth` (tracking reads both).
@@ -55,7 +56,7 @@ _SCOPE = re.compile(
 # Words after a name that say what happened to it: 控制到, 达到, 预期目标拟定…
 _PREDICATE = re.compile(
     r"(?:分别|预期|目标|拟定|定为|定|为|达到|达|完成|实现|突破|超过|控制在|控制到|控制|保持在|保持|"
-    r"回落到|回落至|下降到|降到|降至|降低到|提高到|提升到|增加到|增至|上升到|上升至|由|从|年均|同比|"
+    r"回落到|回落至|下降到|降到|降至|降低到|提高到|提升到|增加到|增至|上升到|上升至|由|从|同比|"
     r"比上年|较上年|实际|名义|都要|要|将|继续|水平|了|总计|合计)$"
 )
 _CHANGE_VERB = re.compile(r"(?:增长|增速|增幅|增加|提高|提升|上升|下降|降低|减少|回落|下滑)$")

@@ -164,7 +164,7 @@ def _readings(indicator: Indicator, year: int, order: int, basis: frozenset[str]
             )
         )
     change = indicator.change
-    if change is not None and change.unit == "%" and change.value is not None:
+    if change is not None and change.unit == "%" and change.value is not None and change.basis != "年均":
         growth_id = concept.growth if concept is not None else None
         figure = parse_figure(change.raw)
         out.append(
