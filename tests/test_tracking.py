@@ -180,6 +180,15 @@ def _only(items: list[TrackItem], concept: str) -> TrackItem:
         ),
         # an actual that is only a bound the wrong way
         ("旅游接待人数达到100万人次以上。", "旅游接待人数近100万人次。", "旅游接待人数", "unclear"),
+        ("旅游接待人数达到100万人次以上。", "旅游接待人数突破90万人次。", "旅游接待人数", "unclear"),
+        ("旅游接待人数达到100万人次以上。", "旅游接待人数突破120万人次。", "旅游接待人数", "met"),
+        # different bases of a growth rate
+        (
+            "按可比价计算，地区生产总值增长8%。",
+            "按现价计算，全县地区生产总值完成300亿元，同比增长9%。",
+            "地区生产总值增速",
+            "unclear",
+        ),
         # a decline is a negative growth
         ("财政总收入增长5%。", "财政总收入完成9亿元，同比下降2%。", "财政总收入增速", "missed"),
     ],
@@ -293,6 +302,15 @@ def test_csv_is_excel_friendly_and_markdown_escapes_pipes() -> None:
     assert text.count("\r\n") >= len(result.items) + 1
     markdown = track_markdown(result)
     assert markdown.count("\n| 海拉尔区 |") == len(result.items)
+
+
+def test_bytes_in_another_encoding_are_read_like_the_file() -> None:
+    """The HTTP form: (file name, bytes).  GB18030 bytes give the same items, spans into the decoded text."""
+    names = ("hailar_2014.txt", "hailar_2015.txt")
+    as_bytes = track([(name, _text(name).encode("gb18030")) for name in names])
+    as_text = _pair_result(*names)
+    assert as_bytes.items == as_text.items
+    assert [r.sha256 for r in as_bytes.reports] == [r.sha256 for r in as_text.reports]
 
 
 def test_nothing_to_track_is_an_input_error() -> None:

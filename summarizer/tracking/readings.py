@@ -30,7 +30,7 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DECLINE = frozenset({"下降", "降低", "减少", "回落", "下滑"})
 # Words that say on what basis a figure is counted; two sides that name different ones are unclear.
 _BASIS_WORDS = ("可比价", "现价", "不变价", "口径", "名义", "实际增长")
-_NATIONAL = re.compile(r"国务院")
+_NATIONAL = re.compile(r"国务院(?:总理|政府工作报告)")
 
 
 @dataclass(frozen=True)

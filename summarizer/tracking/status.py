@@ -62,11 +62,15 @@ def judge(target: Reading, actual: Reading, *, ceiling: bool = False) -> tuple[T
     if meaning in _LEAST or (meaning is None and not ceiling):
         if actual_meaning in ("nearly", "below") and a_value >= t_value:
             return "unclear", f"实际只给出上限 / the actual is only an upper bound ({shown})"
+        if actual_meaning in _LEAST and a_value < t_value:
+            return "unclear", f"实际只给出下限 / the actual is only a lower bound ({shown})"
         met = a_value >= t_value
         rule = "至少 at least"
     elif meaning in _MOST or meaning in _BELOW or (meaning is None and ceiling):
         if actual_meaning in _LEAST and a_value <= t_value:
             return "unclear", f"实际只给出下限 / the actual is only a lower bound ({shown})"
+        if actual_meaning in ("nearly", "below", "at_most") and a_value > t_value:
+            return "unclear", f"实际只给出上限 / the actual is only an upper bound ({shown})"
         met = a_value < t_value if meaning in _BELOW else a_value <= t_value
         rule = "至多 at most"
     elif meaning in _ABOUT:
