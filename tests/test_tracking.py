@@ -313,6 +313,13 @@ def test_bytes_in_another_encoding_are_read_like_the_file() -> None:
     assert [r.sha256 for r in as_bytes.reports] == [r.sha256 for r in as_text.reports]
 
 
+def test_a_directory_alone_is_one_source(tmp_path: Path) -> None:
+    for name in ("hailar_2014.txt", "hailar_2015.txt"):
+        (tmp_path / name).write_bytes((TRACKING / name).read_bytes())
+    assert [r.year for r in track(str(tmp_path)).reports] == [2014, 2015]
+    assert len(track(tmp_path).items) == len(track([tmp_path]).items)
+
+
 def test_nothing_to_track_is_an_input_error() -> None:
     with pytest.raises(InputError):
         track([])

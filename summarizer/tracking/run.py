@@ -25,7 +25,9 @@ from .readings import ReportReadings, read_report
 TrackSource = str | os.PathLike[str] | tuple[str, str | bytes]
 
 
-def track(sources: Iterable[TrackSource], settings: Settings | None = None) -> TrackResult:
+def track(
+    sources: Iterable[TrackSource] | str | os.PathLike[str], settings: Settings | None = None
+) -> TrackResult:
     """Read the reports, group them by place, and pair each year's targets with the next report's actuals.
 
     A single report, or reports of places that never meet again, give `no_actual`
@@ -33,6 +35,8 @@ def track(sources: Iterable[TrackSource], settings: Settings | None = None) -> T
     Raises `InputError` when a file cannot be read or nothing was given.
     """
     settings = settings or Settings.from_env()
+    if isinstance(sources, str | os.PathLike):
+        sources = [sources]  # one directory (or file), not its characters
     reports: list[ReportReadings] = []
     seen: set[str] = set()
     for file, document in _documents(sources, settings):
