@@ -27,8 +27,8 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check summarizer tests bench app.py app_views.py
-	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py
+	$(BIN)/ruff check summarizer tests bench app.py app_views.py app_track.py
+	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py app_track.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_track import track_page
 from app_views import show_attention, show_claims, show_source, show_summary, show_verification
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
 from summarizer import verify as verify_report
@@ -210,6 +211,13 @@ def reopen(entry_id: int) -> None:
     show_new_summary(summary)
 
 
+def history_or_none() -> History | None:
+    try:
+        return open_history(history_file())
+    except SummarizerError:
+        return None  # the sidebar says why
+
+
 def history_sidebar() -> None:
     with st.sidebar:
         st.header("历史 History")
@@ -319,11 +327,13 @@ def main() -> None:
     sidebar_settings()
     st.title("政府工作报告摘要")
     st.caption("每条结论都附原文出处；原文没有的数字，摘要绝不会写。 Every claim points into the source.")
-    summarize_tab, check_tab = st.tabs(["摘要 Summarize", "核验 Check"])
+    summarize_tab, check_tab, track_tab = st.tabs(["摘要 Summarize", "核验 Check", "跟踪 Track"])
     with summarize_tab:
         summarize_page()
     with check_tab:
         check_page()
+    with track_tab:
+        track_page(history_or_none(), UPLOAD_TYPES)
     history_sidebar()  # last, so that a summary made in this run is already listed
 
 

@@ -125,6 +125,27 @@ def show_verification(verification: Verification) -> None:
         st.caption(f"数字 {verification.numbers} 个，原文未见 {verification.numbers_unsupported} 个")
 
 
+# ---------------------------------------------------------------- tables
+
+
+def blank_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every missing cell blank, not "None" or "NaN".
+
+    A column with a missing cell becomes text: "" there, and numbers written as
+    "274.4" (a number column cannot hold a blank).
+    """
+    frame = frame.copy()
+    for column in frame.columns:
+        series = frame[column]
+        if not series.isna().any():
+            continue
+        if pd.api.types.is_numeric_dtype(series):
+            frame[column] = ["" if pd.isna(v) else f"{v:g}" for v in series]
+        else:
+            frame[column] = series.astype(object).where(series.notna(), "")
+    return frame
+
+
 # ---------------------------------------------------------------- the summary view
 
 
@@ -151,7 +172,7 @@ def show_indicators(summary: ReportSummary) -> None:
     columns: dict[str, Any] = {  # shown in this order
         "name": "指标",
         "raw": "原文数值",
-        "value": st.column_config.NumberColumn("数值"),
+        "value": "数值",
         "unit": "单位",
         "change": "变化",
         "change_basis": "基准",
@@ -162,7 +183,12 @@ def show_indicators(summary: ReportSummary) -> None:
         "section_id": "章节",
         "quote": "原文",
     }
-    st.dataframe(frame, hide_index=True, column_order=list(columns), column_config=columns)
+    st.dataframe(
+        blank_cells(frame),
+        hide_index=True,
+        column_order=list(columns),
+        column_config=columns,
+    )
 
 
 def section_heading(section: Section) -> str:
@@ -201,7 +227,7 @@ def show_projects(summary: ReportSummary) -> None:
             for p in summary.projects
         ]
     )
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(blank_cells(frame), hide_index=True)
 
 
 def show_meta(summary: ReportSummary) -> None:

@@ -4,7 +4,7 @@
     >>> summary = summarize("fixtures/seeds/003_c2f9cf5b24e8760e.txt")
     >>> summary.indicators[0].name, summary.verification.score
 
-Public API: `summarize`, `verify`, `prepare`, `read_document`, `Settings`, the
+Public API: `summarize`, `verify`, `track`, `prepare`, `read_document`, `Settings`, the
 output models of `summarizer.schema`, and the error tree of `summarizer.errors`.
 Names are imported on first use, so `import summarizer.facts.numbers` stays light.
 """
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .pipeline import prepare, summarize, verify
     from .schema import ReportSummary
     from .text.ingest import Document, read_document
+    from .tracking import TrackResult, track
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,8 @@ _EXPORTS = {
     "summarize": "pipeline",
     "verify": "pipeline",
     "ReportSummary": "schema",
+    "TrackResult": "tracking",
+    "track": "tracking",
 }
 __all__ = [
     "ConfigError",
@@ -44,9 +47,11 @@ __all__ = [
     "ReportSummary",
     "Settings",
     "SummarizerError",
+    "TrackResult",
     "prepare",
     "read_document",
     "summarize",
+    "track",
     "verify",
 ]
 

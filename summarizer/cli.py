@@ -5,6 +5,7 @@
     summarizer schema
     summarizer batch INPUT... -o OUT.jsonl [--resume] [--csv OUT.csv] [--jobs N] [--openai-batch REQUESTS]
     summarizer batch-collect REQUESTS RESULTS... -o OUT.jsonl [--csv OUT.csv]
+    summarizer track FILE... | DIR [--format json|csv|md] [-o OUT]
 
 Errors are one line on stderr in Chinese and English and exit code 2; `verify`
 exits 1 when something in the summary is not supported.
@@ -90,6 +91,13 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, help="the JSONL file of summaries")
     c.add_argument("--csv", help="also write every indicator of every report to this CSV")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    t = sub.add_parser("track", help="last year's targets against this year's actuals, across reports")
+    t.add_argument(
+        "inputs", nargs="+", help="report files and directories (recursive), of one or more places"
+    )
+    t.add_argument("--format", choices=["json", "csv", "md"], default="json")
+    t.add_argument("-o", "--output", help="write here instead of stdout")
     return parser
 
 
@@ -209,6 +217,20 @@ def _batch_collect(args: argparse.Namespace) -> int:
     return EXIT_OK if stats.failed == 0 else EXIT_UNSUPPORTED
 
 
+def _track(args: argparse.Namespace) -> int:
+    from .tracking import track, track_csv, track_markdown
+
+    result = track(args.inputs, Settings.from_env())
+    if args.format == "csv":
+        text = track_csv(result)
+    elif args.format == "md":
+        text = track_markdown(result)
+    else:
+        text = result.to_json()
+    _write(text, args.output)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handlers = {
@@ -217,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schema": _schema,
         "batch": _batch,
         "batch-collect": _batch_collect,
+        "track": _track,
     }
     try:
         return handlers[args.command](args)

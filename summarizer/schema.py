@@ -189,6 +189,8 @@ class Indicator(_Model):
     redacted: bool = False
     section_id: str | None = None
     evidence: Span
+    # The standard indicator this is (facts/concepts.toml: "地区生产总值", "城镇登记失业率"), or null.
+    concept: str | None = None
 
 
 class Project(_Model):

@@ -242,3 +242,22 @@ def test_script_in_report_shows_as_text(page: Page, screenshots: Path) -> None:
     assert "<img src=x onerror=alert(2)>" in source_text
     assert page.locator("#source-pane script, #source-pane img").count() == 0
     page.screenshot(path=str(screenshots / "script_as_text.png"))
+
+
+def test_track_page_with_two_uploaded_reports(page: Page, screenshots: Path) -> None:
+    page.get_by_role("tab", name="跟踪 Track").click()
+    tracking = ROOT / "fixtures" / "tracking"
+    page.locator('input[type="file"][multiple]').set_input_files(
+        [str(tracking / "hailar_2014.txt"), str(tracking / "hailar_2015.txt")]
+    )
+    page.get_by_text("hailar_2015.txt").first.wait_for()  # both files are listed under the drop zone
+    page.get_by_role("button", name="跟踪 Track").click()
+    page.locator(".tk-badge.tk-met").first.wait_for()
+    assert page.locator(".tk-badge.tk-missed").count() >= 1
+    first_actual = page.locator("table.tk tbody tr").first.locator("td").nth(3).locator("abbr")
+    assert "274.4亿元" in (first_actual.get_attribute("title") or ""), "the actual's quote on hover"
+    page.locator("table.tk details summary").first.click()
+    assert "hailar_2014.txt" in page.locator("table.tk details").first.inner_text()
+    page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for()
+    page.locator("table.tk").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "track_page.png"), full_page=True)

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("render", "history"),
     ("pipeline",),
     ("batch",),
+    ("tracking",),
     ("cli",),
     ("__main__", ""),  # "" is the package itself (summarizer/__init__.py)
 ]

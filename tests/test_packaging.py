@@ -36,6 +36,7 @@ def test_the_wheel_ships_the_prompts_and_the_llm_engine_finds_them(tmp_path: Pat
         names = set(archive.namelist())
     assert PROMPTS and {f"summarizer/prompts/{name}" for name in PROMPTS} <= names
     assert "summarizer/verification/lexicon.toml" in names, "the checker's report language ships as data"
+    assert "summarizer/facts/concepts.toml" in names, "the indicator catalogue ships as data"
     assert not any(name.startswith(("tests/", "fixtures/", "prompts/")) for name in names)
 
     _pip("install", "--quiet", "--no-deps", "--target", str(site), str(wheel))
@@ -44,6 +45,8 @@ def test_the_wheel_ships_the_prompts_and_the_llm_engine_finds_them(tmp_path: Pat
         f"for name in {[Path(n).stem for n in PROMPTS]!r}: load_prompt(name, None)\n"
         "from summarizer.verification.lexicon import lexicon\n"
         "assert lexicon().evaluative\n"
+        "from summarizer.facts.concepts import catalogue\n"
+        "assert len(catalogue()) >= 40\n"
         "print(PROMPTS_DIR)\n"
     )
     # From an empty directory with the target first on the path: the repository is nowhere in sight.

@@ -48,6 +48,7 @@ from pydantic import TypeAdapter
 from ..schema import ChangeUnit, Indicator, IndicatorKind, Project
 from ..sections.lookup import SectionIndex
 from ..text.sentences import Sentences
+from .concepts import concept_of
 from .names import CLAUSE_STOPS, clause_start, clean_name, name_after, name_before, name_floor, strip_trailing
 from .numbers import Figure, find_figures
 from .projects import find_projects, to_projects
@@ -390,6 +391,7 @@ def _to_indicators(drafts: list[_Draft], norm: Normalized, sections: _Sections) 
                 "redacted": level.unreadable,
                 "section_id": sections.section_id(level.start),
                 "evidence": {"start": start, "end": stop, "quote": original[start:stop]},
+                "concept": concept_of(draft.name, level.unit),
             }
         )
     return _INDICATORS.validate_python(fields)

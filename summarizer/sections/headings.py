@@ -234,7 +234,7 @@ _PROBLEMS = re.compile(
 _GOVERNMENT_TOP = re.compile(r"政府自身建设|自身建设|政府建设")
 _GOVERNMENT_CHILD = re.compile(r"政府自身建设|加强政府建设")
 _PLAN = re.compile(
-    r"工作安排|工作计划|工作打算|工作思路|工作部署|工作建议|目标任务|主要任务|重点任务|今后|下一步|展望|未来五年"
+    r"工作安排|工作计划|工作打算|工作思路|工作部署|工作的?建议|目标任务|主要任务|重点任务|今后|下一步|展望|未来五年"
 )
 _TARGETS = re.compile(r"预期目标|主要目标|发展目标|目标要求")
 _REVIEW = re.compile(
