@@ -10,6 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# The app listens on loopback only, so its history is the one local user's.  ADDRESS=0.0.0.0 make run
+# shares it on the network, and then each browser session gets its own history (README, The app).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint typecheck pytest test-live test-browser golden bench bench-instructions audit faults clean
 
@@ -22,13 +25,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check summarizer tests bench app.py app_views.py app_track.py
-	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py app_track.py
+	$(BIN)/ruff check summarizer tests bench app.py app_views.py app_track.py app_access.py
+	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py app_track.py app_access.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
