@@ -16,15 +16,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from summarizer import summarize
 from tests.conftest import ROOT, read_seed
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Dialog, Page
+    from playwright.sync_api import Browser, BrowserContext, Dialog, Page
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip(
@@ -79,14 +81,15 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("app")
+@contextmanager
+def streamlit_server(home: Path, **settings: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free port of 127.0.0.1 with the offline engine; yields its URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     env.update(
         SUMMARIZER_CACHE=str(home / "cache.sqlite3"),
         SUMMARIZER_HISTORY=str(home / "history.sqlite3"),
         SUMMARIZER_ENGINE="extractive",
+        **settings,
     )
     port = free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
@@ -123,6 +126,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +270,76 @@ def test_track_page_with_two_uploaded_reports(page: Page, screenshots: Path) -> 
     page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for()
     page.locator("table.tk").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "track_page.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- two people, one server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium for contexts that share nothing (cookies, storage): two people at two machines."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium missing: run scripts/install_browser.sh")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_person(browser: Browser, url: str) -> Page:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    person = context.new_page()
+    person.set_default_timeout(UI_TIMEOUT_MS)
+    person.goto(url)
+    person.get_by_text("政府工作报告摘要").first.wait_for()
+    return person
+
+
+def sidebar_history(person: Page) -> list[str]:
+    """The labels of the sidebar's history buttons (place · date · engine · when)."""
+    sidebar = person.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("History:").first.wait_for()
+    return [label for label in sidebar.get_by_role("button").all_inner_texts() if " · extractive · " in label]
+
+
+def test_per_session_history_is_not_shared(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> None:
+    places: dict[str, str] = {}
+    for prefix in ("000", "003"):
+        place = summarize(read_seed(prefix)).meta.place
+        assert place is not None, "the two reports are told apart by their place"
+        places[prefix] = place.value
+    assert places["000"] != places["003"]
+    with streamlit_server(tmp_path_factory.mktemp("shared-app"), SUMMARIZER_HISTORY_SCOPE="session") as url:
+        alice, bob = open_person(browser, url), open_person(browser, url)
+        try:
+            assert alice.get_by_text("History: this browser session only").count() == 1
+            paste_and_summarize(alice, read_seed("000"))
+            alice_list = sidebar_history(alice)
+            assert len(alice_list) == 1 and alice_list[0].startswith(places["000"])
+
+            bob.get_by_role("button", name="生成摘要 Summarize").wait_for()
+            assert sidebar_history(bob) == [], "bob's sidebar before he summarizes anything"
+            paste_and_summarize(bob, read_seed("003"))
+            bob_list = sidebar_history(bob)
+            assert len(bob_list) == 1 and bob_list[0].startswith(places["003"])
+            assert not any(places["000"] in label for label in bob_list)
+
+            alice.get_by_role("tab", name="核验 Check").click()  # any rerun of alice's page
+            alice.get_by_role("tab", name="摘要 Summarize").click()
+            assert sidebar_history(alice) == alice_list, "alice's list gained nothing from bob"
+            alice.screenshot(path=str(screenshots / "history_session_a.png"))
+            bob.screenshot(path=str(screenshots / "history_session_b.png"))
+
+            bob.reload()  # a new browser session, even in the same browser
+            bob.get_by_text("政府工作报告摘要").first.wait_for()
+            bob.get_by_text("还没有摘要 / nothing yet").wait_for()
+            assert sidebar_history(bob) == []
+        finally:
+            alice.context.close()
+            bob.context.close()
