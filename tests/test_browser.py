@@ -26,7 +26,7 @@ from summarizer import summarize
 from tests.conftest import ROOT, read_seed
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Dialog, Page
+    from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Playwright
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip(
@@ -135,23 +135,31 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+def playwright() -> Iterator[Playwright]:
+    """One playwright per module: its sync API cannot be started twice at once."""
     if not CHROMIUM.exists():
         pytest.skip("chromium missing: run scripts/install_browser.sh")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            accept_downloads=True,
-            viewport={"width": 1600, "height": 1000},
-            locale="zh-CN",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with sync_api.sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser_context(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        accept_downloads=True,
+        viewport={"width": 1600, "height": 1000},
+        locale="zh-CN",
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -276,18 +284,13 @@ def test_track_page_with_two_uploaded_reports(page: Page, screenshots: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(playwright: Playwright) -> Iterator[Browser]:
     """One chromium for contexts that share nothing (cookies, storage): two people at two machines."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium missing: run scripts/install_browser.sh")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 def open_person(browser: Browser, url: str) -> Page:
