@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -63,7 +64,13 @@ class Visitor:
             return "历史：本机共用 · History: shared (local, one user)"
         if self.scope == "session":
             return "历史：仅本次会话可见 · History: this browser session only"
-        return f"历史：仅 {self.name} 可见 · History: yours ({self.name})"
+        name = markdown_escape(self.name or "")
+        return f"历史：仅 {name} 可见 · History: yours ({name})"
+
+
+def markdown_escape(text: str) -> str:
+    """A name as plain text in a caption (Streamlit renders Markdown and links e-mail addresses)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~@:])", r"\\\1", text)
 
 
 def oidc_configured() -> bool:

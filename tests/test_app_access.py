@@ -243,7 +243,8 @@ def test_oidc_not_signed_in_shows_only_the_sign_in_button(on_all_interfaces: Non
 def test_oidc_history_is_per_user(on_all_interfaces: None, history_file: Path) -> None:
     carol = {"is_logged_in": True, "email": "carol@example.org", "sub": "123"}
     at = open_app(secrets=OIDC_SECRETS, user=carol)
-    assert scope_line(at) == "历史：仅 carol@example.org 可见 · History: yours (carol@example.org)"
+    shown = r"carol\@example\.org"  # escaped: the caption is Markdown, and shows the address as text
+    assert scope_line(at) == f"历史：仅 {shown} 可见 · History: yours ({shown})"
     summarize_in(at)
     assert owners(history_file) == ["user:carol@example.org"]
     assert len(history_buttons(open_app(secrets=OIDC_SECRETS, user=carol))) == 1

@@ -82,8 +82,8 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def streamlit_server(home: Path, **settings: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free port of 127.0.0.1 with the offline engine; yields its URL."""
+def streamlit_server(home: Path, *options: str, port: int | None = None, **settings: str) -> Iterator[str]:
+    """`streamlit run app.py` on a (free) port of 127.0.0.1 with the offline engine; yields its URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     env.update(
         SUMMARIZER_CACHE=str(home / "cache.sqlite3"),
@@ -91,7 +91,7 @@ def streamlit_server(home: Path, **settings: str) -> Iterator[str]:
         SUMMARIZER_ENGINE="extractive",
         **settings,
     )
-    port = free_port()
+    port = port or free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     server = subprocess.Popen(
         [
@@ -110,6 +110,7 @@ def streamlit_server(home: Path, **settings: str) -> Iterator[str]:
             "none",
             "--client.toolbarMode",
             "minimal",
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -346,3 +347,51 @@ def test_per_session_history_is_not_shared(
         finally:
             alice.context.close()
             bob.context.close()
+
+
+def sign_in_with_oidc(person: Page, email: str) -> None:
+    person.get_by_role("button", name="登录 Sign in").click()  # to the provider and back, signed in
+    person.get_by_text(f"History: yours ({email})").wait_for()
+
+
+def test_oidc_sign_in_keeps_each_users_history(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> None:
+    pytest.importorskip("authlib", reason="st.login needs Authlib (the auth and dev extras)")
+    from pytest_httpserver import HTTPServer
+
+    from tests.fake_oidc import FakeOIDC
+
+    home = tmp_path_factory.mktemp("oidc-app")
+    provider_server = HTTPServer(host="127.0.0.1", port=0)
+    provider_server.start()
+    provider = FakeOIDC(provider_server)
+    provider.install()
+    port = free_port()
+    secrets_file = home / "secrets.toml"
+    secrets_file.write_text(provider.secrets_toml(f"http://127.0.0.1:{port}"), encoding="utf-8")
+    try:
+        with streamlit_server(home, "--secrets.files", str(secrets_file), port=port) as url:
+            carol = open_person(browser, url)
+            assert carol.get_by_label("报告全文 Report text").count() == 0, "nothing before sign-in"
+            provider.next_email = "carol@example.org"
+            sign_in_with_oidc(carol, "carol@example.org")
+            paste_and_summarize(carol, read_seed("000"))
+            assert len(sidebar_history(carol)) == 1
+
+            dave = open_person(browser, url)
+            provider.next_email = "dave@example.org"
+            sign_in_with_oidc(dave, "dave@example.org")
+            dave.get_by_text("还没有摘要 / nothing yet").wait_for()
+            assert sidebar_history(dave) == []
+
+            again = carol.context.new_page()  # a new session, the same browser: still carol
+            again.set_default_timeout(UI_TIMEOUT_MS)
+            again.goto(url)
+            again.get_by_text("History: yours (carol@example.org)").wait_for()
+            assert len(sidebar_history(again)) == 1
+            again.screenshot(path=str(screenshots / "history_oidc_user.png"))
+            carol.context.close()
+            dave.context.close()
+    finally:
+        provider_server.stop()
