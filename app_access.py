@@ -69,7 +69,7 @@ class Visitor:
 
 
 def markdown_escape(text: str) -> str:
-    """A name as plain text in a caption (Streamlit renders Markdown and links e-mail addresses)."""
+    """A name for a Markdown caption: its `*`, `_`, `[`… show as themselves (an address still links)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~@:])", r"\\\1", text)
 
 
@@ -81,7 +81,7 @@ def oidc_configured() -> bool:
         return False
 
 
-def served_beyond_loopback() -> tuple[bool, bool]:
+def how_served() -> tuple[bool, bool]:
     """(the server listens on loopback only, this request came through a proxy)."""
     loopback = is_loopback_address(streamlit_config.get_option("server.address"))
     headers = st.context.headers
@@ -143,7 +143,7 @@ def current_visitor() -> Visitor:
         st.error(err.line)
         st.stop()
     name, sign_in = signed_in_name(settings)
-    loopback, proxied = served_beyond_loopback()
+    loopback, proxied = how_served()
     scope = choose_scope(settings.history_scope, loopback=loopback, proxied=proxied, signed_in=bool(name))
     if scope == "user":
         if not name:
@@ -154,7 +154,8 @@ def current_visitor() -> Visitor:
                 ).line
             )
             st.stop()
-        return Visitor("user", USER_PREFIX + name.casefold(), name, sign_in)
+        # The sign-in kind is part of the owner: a typed name can never be an OIDC account's.
+        return Visitor("user", f"{USER_PREFIX}{sign_in}:{name.casefold()}", name, sign_in)
     if scope == "session":
         owner = st.session_state.setdefault("session_owner", SESSION_PREFIX + secrets.token_urlsafe(18))
         return Visitor("session", owner, name, sign_in)

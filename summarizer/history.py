@@ -13,8 +13,8 @@ history the app keeps is its scope (`choose_scope`):
              default (owner "", which rows written before owners existed also get)
     session  one per browser session (owner "session:<random token>"): the default
              when the server listens beyond loopback or is reached through a proxy
-    user     one per signed-in user (owner "user:<email or subject>"): the default
-             when sign-in (OIDC through `st.login`, or the shared app password) is on
+    user     one per signed-in user (owner "user:oidc:<email or subject>" or "user:password:<name>"):
+             the default when sign-in (OIDC through `st.login`, or the shared app password) is on
 
 Secrets never reach this file: a `ReportSummary` has no field for the API key
 (the engine records only the model and the endpoint's host).

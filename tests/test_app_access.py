@@ -202,7 +202,7 @@ def test_password_gate_comes_before_anything(
     assert scope_line(at) == "历史：仅 Alice 可见 · History: yours (Alice)"
     summarize_in(at)
     assert len(history_buttons(at)) == 1
-    assert owners(history_file) == ["user:alice"]
+    assert owners(history_file) == ["user:password:alice"]
 
     page = every_text_in_page(at)
     assert PASSWORD not in page
@@ -246,7 +246,7 @@ def test_oidc_history_is_per_user(on_all_interfaces: None, history_file: Path) -
     shown = r"carol\@example\.org"  # escaped: the caption is Markdown, and shows the address as text
     assert scope_line(at) == f"历史：仅 {shown} 可见 · History: yours ({shown})"
     summarize_in(at)
-    assert owners(history_file) == ["user:carol@example.org"]
+    assert owners(history_file) == ["user:oidc:carol@example.org"]
     assert len(history_buttons(open_app(secrets=OIDC_SECRETS, user=carol))) == 1
     dave = {"is_logged_in": True, "sub": "dave-subject-42"}
     assert history_buttons(open_app(secrets=OIDC_SECRETS, user=dave)) == []
