@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -306,37 +307,52 @@ def open_person(browser: Browser, url: str) -> Page:
 def sidebar_history(person: Page) -> list[str]:
     """The labels of the sidebar's history buttons (place · date · engine · when)."""
     sidebar = person.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("History:").first.wait_for()
+    entry = sidebar.get_by_role("button", name=re.compile(" · extractive · "))
+    entry.or_(sidebar.get_by_text("还没有摘要 / nothing yet")).first.wait_for()  # the list is drawn
     return [label for label in sidebar.get_by_role("button").all_inner_texts() if " · extractive · " in label]
+
+
+def wait_for_entry(person: Page, place: str) -> None:
+    """Until the sidebar lists a summary of `place` (the sidebar is drawn after the summary)."""
+    sidebar = person.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("button", name=re.compile(f"^{re.escape(place)} · ")).first.wait_for()
 
 
 def test_per_session_history_is_not_shared(
     browser: Browser, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
 ) -> None:
     places: dict[str, str] = {}
-    for prefix in ("000", "003"):
+    for prefix in ("000", "002", "003"):
         place = summarize(read_seed(prefix)).meta.place
         assert place is not None, "the two reports are told apart by their place"
         places[prefix] = place.value
-    assert places["000"] != places["003"]
+    assert len(set(places.values())) == 3
     with streamlit_server(tmp_path_factory.mktemp("shared-app"), SUMMARIZER_HISTORY_SCOPE="session") as url:
         alice, bob = open_person(browser, url), open_person(browser, url)
         try:
             assert alice.get_by_text("History: this browser session only").count() == 1
             paste_and_summarize(alice, read_seed("000"))
+            wait_for_entry(alice, places["000"])
             alice_list = sidebar_history(alice)
             assert len(alice_list) == 1 and alice_list[0].startswith(places["000"])
 
             bob.get_by_role("button", name="生成摘要 Summarize").wait_for()
             assert sidebar_history(bob) == [], "bob's sidebar before he summarizes anything"
             paste_and_summarize(bob, read_seed("003"))
+            wait_for_entry(bob, places["003"])
             bob_list = sidebar_history(bob)
             assert len(bob_list) == 1 and bob_list[0].startswith(places["003"])
             assert not any(places["000"] in label for label in bob_list)
 
-            alice.get_by_role("tab", name="核验 Check").click()  # any rerun of alice's page
-            alice.get_by_role("tab", name="摘要 Summarize").click()
-            assert sidebar_history(alice) == alice_list, "alice's list gained nothing from bob"
+            # Alice's next run lists her history again, now that bob's summary is in the file too.
+            paste_and_summarize(alice, read_seed("002"))
+            wait_for_entry(alice, places["002"])
+            alice.get_by_test_id("stStatusWidget").wait_for(state="hidden")  # the run has ended
+            alice.wait_for_timeout(500)
+            alice_now = sidebar_history(alice)
+            assert len(alice_now) == 2, alice_now
+            assert alice_now[0].startswith(places["002"]) and alice_now[1] == alice_list[0]
+            assert not any(label.startswith(places["003"]) for label in alice_now), "nothing of bob's"
             alice.screenshot(path=str(screenshots / "history_session_a.png"))
             bob.screenshot(path=str(screenshots / "history_session_b.png"))
 
@@ -377,6 +393,9 @@ def test_oidc_sign_in_keeps_each_users_history(
             provider.next_email = "carol@example.org"
             sign_in_with_oidc(carol, "carol@example.org")
             paste_and_summarize(carol, read_seed("000"))
+            place = summarize(read_seed("000")).meta.place
+            assert place is not None
+            wait_for_entry(carol, place.value)
             assert len(sidebar_history(carol)) == 1
 
             dave = open_person(browser, url)
