@@ -10,9 +10,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
-# The app listens on loopback only, so its history is the one local user's.  ADDRESS=0.0.0.0 make run
-# shares it on the network, and then each browser session gets its own history (README, The app).
-ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint typecheck pytest test-live test-browser golden bench bench-instructions audit faults clean
 
@@ -24,8 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# The app listens on loopback only, so its history is the one local user's.  HOST=0.0.0.0 make run
+# shares it on the network, and then each browser session gets its own history (README, The app).
 run: $(STAMP)
-	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.address $(or $(HOST),127.0.0.1) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP) lint typecheck pytest
 
