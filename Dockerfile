@@ -35,8 +35,8 @@ RUN useradd --create-home --uid 10001 --user-group summarizer \
     && mkdir /data \
     && chown summarizer:summarizer /data
 WORKDIR /opt/summarizer
-# The app's three files and its sample reports; the library comes from the installed wheel.
-COPY app.py app_views.py app_access.py ./
+# The app's modules and its sample reports; the library comes from the installed wheel.
+COPY app.py app_views.py app_track.py app_access.py ./
 COPY fixtures/seeds ./fixtures/seeds
 
 USER 10001:10001

@@ -18,7 +18,7 @@ from streamlit.testing.v1.util import patch_config_options
 from summarizer import summarize
 from summarizer.history import History
 from tests.app_pages import every_text_in_page
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_seed
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -121,6 +121,23 @@ def test_beyond_loopback_each_session_sees_only_its_own(on_all_interfaces: None,
     sessions = [owner for owner in owners(history_file) if owner]
     assert len(sessions) == 2 and len(set(sessions)) == 2
     assert all(owner.startswith("session:") and len(owner) > 20 for owner in sessions)
+
+
+def test_the_track_page_offers_only_the_sessions_own_entries(
+    on_all_interfaces: None, history_file: Path
+) -> None:
+    with History.open(history_file) as history:
+        shared = history.add(summarize(read_seed("003")))  # another place: another label
+    alice, bob = open_app(), open_app()
+    summarize_in(alice)
+    summarize_in(bob)
+    alice.run()
+    with History.open(history_file) as history:
+        alices = history.entries(owner=alice.session_state["visitor"].owner)
+        assert history.get(shared).meta.place is not None
+    offered = alice.multiselect(key="track_history").options
+    assert len(offered) == 1, "neither the shared entry nor bob's"
+    assert offered == [entry.label for entry in alices]
 
 
 def test_the_setting_overrides_the_address(
