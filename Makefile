@@ -21,14 +21,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# The app listens on loopback only, so its history is the one local user's.  HOST=0.0.0.0 make run
+# shares it on the network, and then each browser session gets its own history (README, The app).
 run: $(STAMP)
-	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.address $(or $(HOST),127.0.0.1) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check summarizer tests bench app.py app_views.py app_track.py
-	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py app_track.py
+	$(BIN)/ruff check summarizer tests bench app.py app_views.py app_track.py app_access.py
+	$(BIN)/ruff format --check summarizer tests bench app.py app_views.py app_track.py app_access.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

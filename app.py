@@ -18,13 +18,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_access import Visitor, current_visitor, sign_out
 from app_track import track_page
 from app_views import show_attention, show_claims, show_source, show_summary, show_verification
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
 from summarizer import verify as verify_report
 from summarizer.config import ENGINE_CHOICES, JSON_MODES
 from summarizer.engines.llm.presets import PRESETS
-from summarizer.history import History
+from summarizer.history import History, HistoryEntry
 from summarizer.text.ingest import INPUT_SUFFIXES
 
 SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -52,6 +53,23 @@ def history_file() -> str:
 @st.cache_resource
 def open_history(path: str) -> History:
     return History.open(path)
+
+
+def visitor() -> Visitor:
+    """Whose history this session shows (set by `main` on every run, before any callback can need it)."""
+    found: Visitor = st.session_state.visitor
+    return found
+
+
+def save_to_history(summary: ReportSummary) -> None:
+    history = open_history(history_file())
+    if visitor().scope == "session":
+        history.drop_old_session_rows()
+    history.add(summary, owner=visitor().owner)
+
+
+def history_entries() -> list[HistoryEntry]:
+    return open_history(history_file()).entries(limit=30, owner=visitor().owner)
 
 
 def apply_preset() -> None:
@@ -190,7 +208,7 @@ def run_summarize() -> None:
         )
     show_new_summary(summary)
     try:
-        open_history(history_file()).add(summary)
+        save_to_history(summary)
     except SummarizerError as err:
         st.warning(err.line)
 
@@ -202,7 +220,7 @@ def show_new_summary(summary: ReportSummary) -> None:
 
 def reopen(entry_id: int) -> None:
     try:
-        summary = open_history(history_file()).get(entry_id)
+        summary = open_history(history_file()).get(entry_id, owner=visitor().owner)
     except SummarizerError as err:
         st.session_state.input_error = err.line
         return
@@ -221,8 +239,11 @@ def history_or_none() -> History | None:
 def history_sidebar() -> None:
     with st.sidebar:
         st.header("历史 History")
+        st.caption(visitor().scope_line)
+        if visitor().sign_in:
+            st.button("退出 Sign out", key="sign_out", on_click=sign_out, args=(visitor(),))
         try:
-            entries = open_history(history_file()).entries(limit=30)
+            entries = history_entries()
         except SummarizerError as err:
             st.caption(err.line)
             return
@@ -323,6 +344,7 @@ def check_page() -> None:
 def main() -> None:
     st.set_page_config(page_title="政府工作报告摘要 · summarizer", page_icon="📑", layout="wide")
     st.html(render.PAGE_CSS)
+    st.session_state.visitor = current_visitor()  # sign-in, when configured, before anything else
     init_sidebar_defaults()
     sidebar_settings()
     st.title("政府工作报告摘要")
@@ -333,7 +355,7 @@ def main() -> None:
     with check_tab:
         check_page()
     with track_tab:
-        track_page(history_or_none(), UPLOAD_TYPES)
+        track_page(history_or_none(), UPLOAD_TYPES, owner=visitor().owner)
     history_sidebar()  # last, so that a summary made in this run is already listed
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_views import blank_cells
 from summarizer import Settings, SummarizerError, track
-from summarizer.history import History
+from summarizer.history import LOCAL_OWNER, History
 from summarizer.tracking import TrackResult, item_row, track_csv, track_html, track_markdown
 
 STATUS_ORDER = ["met", "missed", "unclear", "no_actual"]
@@ -28,8 +28,8 @@ STATUS_NAMES = {
 }
 
 
-def run_track(history: History | None) -> None:
-    """Track the dropped files and the picked history entries; the result goes to the session."""
+def run_track(history: History | None, owner: str = LOCAL_OWNER) -> None:
+    """Track the dropped files and the picked history entries (of `owner`); the result goes to the session."""
     state = st.session_state
     state.track_error = None
     state.track_result = None
@@ -40,7 +40,7 @@ def run_track(history: History | None) -> None:
         for entry_id in state.get("track_history") or []:
             if history is None:
                 break
-            summary = history.get(entry_id)
+            summary = history.get(entry_id, owner=owner)
             sources.append((summary.source.filename or f"history-{entry_id}.txt", summary.source.text))
         if not sources:
             state.track_error = "错误：请拖入或选择至少一份报告 / Error: drop or pick at least one report"
@@ -50,7 +50,7 @@ def run_track(history: History | None) -> None:
         state.track_error = err.line
 
 
-def track_page(history: History | None, upload_types: list[str]) -> None:
+def track_page(history: History | None, upload_types: list[str], owner: str = LOCAL_OWNER) -> None:
     st.caption(
         "拖入同一地方几年的政府工作报告（或从历史中选择），逐项核对上一年的目标是否完成。"
         " Drop a place's reports of several years: each year's targets against the next report's actuals."
@@ -59,7 +59,7 @@ def track_page(history: History | None, upload_types: list[str]) -> None:
     cols[0].file_uploader(
         "拖入多份报告 Drop several reports", type=upload_types, accept_multiple_files=True, key="track_files"
     )
-    entries = history.entries(limit=100) if history is not None else []
+    entries = history.entries(limit=100, owner=owner) if history is not None else []
     labels = {entry.id: entry.label for entry in entries}
     cols[1].multiselect(
         "或从历史中选择 Or pick from the history",
@@ -67,7 +67,7 @@ def track_page(history: History | None, upload_types: list[str]) -> None:
         key="track_history",
         format_func=lambda entry_id: labels.get(entry_id, str(entry_id)),
     )
-    st.button("跟踪 Track", type="primary", key="track_run", on_click=run_track, args=(history,))
+    st.button("跟踪 Track", type="primary", key="track_run", on_click=run_track, args=(history, owner))
     if st.session_state.get("track_error"):
         st.error(st.session_state.track_error)
     result: TrackResult | None = st.session_state.get("track_result")

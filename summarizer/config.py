@@ -19,6 +19,8 @@ from .errors import ConfigError
 
 EngineChoice = Literal["auto", "extractive", "llm"]
 JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
+# Whose history the app keeps (summarizer/history.py); "auto" picks from how the app is served.
+HistoryScopeSetting = Literal["auto", "shared", "session", "user"]
 # The same choices as lists, for the CLI's and the app's menus.
 ENGINE_CHOICES: tuple[str, ...] = get_args(EngineChoice)
 JSON_MODES: tuple[str, ...] = get_args(JsonMode)
@@ -44,6 +46,8 @@ class Settings(BaseModel):
     timeout: float = Field(default=60.0, gt=0)
     cache: str | None = None  # path of the SQLite cache; None = no cache
     history: str | None = None  # path of the app's SQLite history of summaries
+    history_scope: HistoryScopeSetting = "auto"
+    app_password: SecretStr | None = None  # the app's shared sign-in password (small teams)
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1)
     max_output_tokens: int = Field(default=1500, ge=64)
     chunk_tokens: int = Field(default=1800, ge=200)
@@ -57,6 +61,11 @@ class Settings(BaseModel):
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("base URL must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("history_scope", mode="before")
+    @classmethod
+    def _fold_history_scope(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -75,6 +84,8 @@ class Settings(BaseModel):
             "timeout": "SUMMARIZER_TIMEOUT",
             "max_chars": "SUMMARIZER_MAX_CHARS",
             "engine": "SUMMARIZER_ENGINE",
+            "history_scope": "SUMMARIZER_HISTORY_SCOPE",
+            "app_password": "SUMMARIZER_APP_PASSWORD",
         }
         for field, var in mapping.items():
             if env.get(var):

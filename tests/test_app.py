@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.util import patch_config_options
 
 from summarizer import summarize
 from summarizer.history import History
@@ -56,11 +57,12 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
 
 
 @pytest.fixture(autouse=True)
-def history_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Every app test writes its history to a tmp file, never to ~/.cache."""
+def history_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Every app test writes its history to a tmp file, never to ~/.cache, as `make run` serves it (loopback)."""
     path = tmp_path / "history.sqlite3"
     monkeypatch.setenv("SUMMARIZER_HISTORY", str(path))
-    return path
+    with patch_config_options({"server.address": "127.0.0.1"}):
+        yield path
 
 
 def start_app() -> AppTest:

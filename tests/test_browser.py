@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from summarizer import summarize
 from tests.conftest import ROOT, read_seed
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Dialog, Page
+    from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Playwright
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip(
@@ -79,16 +82,17 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("app")
+@contextmanager
+def streamlit_server(home: Path, *options: str, port: int | None = None, **settings: str) -> Iterator[str]:
+    """`streamlit run app.py` on a (free) port of 127.0.0.1 with the offline engine; yields its URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     env.update(
         SUMMARIZER_CACHE=str(home / "cache.sqlite3"),
         SUMMARIZER_HISTORY=str(home / "history.sqlite3"),
         SUMMARIZER_ENGINE="extractive",
+        **settings,
     )
-    port = free_port()
+    port = port or free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     server = subprocess.Popen(
         [
@@ -107,6 +111,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "none",
             "--client.toolbarMode",
             "minimal",
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -126,23 +131,37 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(tmp_path_factory.mktemp("app")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """One playwright per module: its sync API cannot be started twice at once."""
     if not CHROMIUM.exists():
         pytest.skip("chromium missing: run scripts/install_browser.sh")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            accept_downloads=True,
-            viewport={"width": 1600, "height": 1000},
-            locale="zh-CN",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with sync_api.sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser_context(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        accept_downloads=True,
+        viewport={"width": 1600, "height": 1000},
+        locale="zh-CN",
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -261,3 +280,137 @@ def test_track_page_with_two_uploaded_reports(page: Page, screenshots: Path) -> 
     page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for()
     page.locator("table.tk").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "track_page.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- two people, one server
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One chromium for contexts that share nothing (cookies, storage): two people at two machines."""
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+def open_person(browser: Browser, url: str) -> Page:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    person = context.new_page()
+    person.set_default_timeout(UI_TIMEOUT_MS)
+    person.goto(url)
+    person.get_by_text("政府工作报告摘要").first.wait_for()
+    return person
+
+
+def sidebar_history(person: Page) -> list[str]:
+    """The labels of the sidebar's history buttons (place · date · engine · when)."""
+    sidebar = person.locator('[data-testid="stSidebar"]')
+    entry = sidebar.get_by_role("button", name=re.compile(" · extractive · "))
+    entry.or_(sidebar.get_by_text("还没有摘要 / nothing yet")).first.wait_for()  # the list is drawn
+    return [label for label in sidebar.get_by_role("button").all_inner_texts() if " · extractive · " in label]
+
+
+def wait_for_entry(person: Page, place: str) -> None:
+    """Until the sidebar lists a summary of `place` (the sidebar is drawn after the summary)."""
+    sidebar = person.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("button", name=re.compile(f"^{re.escape(place)} · ")).first.wait_for()
+
+
+def test_per_session_history_is_not_shared(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> None:
+    places: dict[str, str] = {}
+    for prefix in ("000", "002", "003"):
+        place = summarize(read_seed(prefix)).meta.place
+        assert place is not None, "the two reports are told apart by their place"
+        places[prefix] = place.value
+    assert len(set(places.values())) == 3
+    with streamlit_server(tmp_path_factory.mktemp("shared-app"), SUMMARIZER_HISTORY_SCOPE="session") as url:
+        alice, bob = open_person(browser, url), open_person(browser, url)
+        try:
+            assert alice.get_by_text("History: this browser session only").count() == 1
+            paste_and_summarize(alice, read_seed("000"))
+            wait_for_entry(alice, places["000"])
+            alice_list = sidebar_history(alice)
+            assert len(alice_list) == 1 and alice_list[0].startswith(places["000"])
+
+            bob.get_by_role("button", name="生成摘要 Summarize").wait_for()
+            assert sidebar_history(bob) == [], "bob's sidebar before he summarizes anything"
+            paste_and_summarize(bob, read_seed("003"))
+            wait_for_entry(bob, places["003"])
+            bob_list = sidebar_history(bob)
+            assert len(bob_list) == 1 and bob_list[0].startswith(places["003"])
+            assert not any(places["000"] in label for label in bob_list)
+
+            # Alice's next run lists her history again, now that bob's summary is in the file too.
+            paste_and_summarize(alice, read_seed("002"))
+            wait_for_entry(alice, places["002"])
+            alice.get_by_test_id("stStatusWidget").wait_for(state="hidden")  # the run has ended
+            alice.wait_for_timeout(500)
+            alice_now = sidebar_history(alice)
+            assert len(alice_now) == 2, alice_now
+            assert alice_now[0].startswith(places["002"]) and alice_now[1] == alice_list[0]
+            assert not any(label.startswith(places["003"]) for label in alice_now), "nothing of bob's"
+            alice.screenshot(path=str(screenshots / "history_session_a.png"))
+            bob.screenshot(path=str(screenshots / "history_session_b.png"))
+
+            bob.reload()  # a new browser session, even in the same browser
+            bob.get_by_text("政府工作报告摘要").first.wait_for()
+            bob.get_by_text("还没有摘要 / nothing yet").wait_for()
+            assert sidebar_history(bob) == []
+        finally:
+            alice.context.close()
+            bob.context.close()
+
+
+def sign_in_with_oidc(person: Page, email: str) -> None:
+    person.get_by_role("button", name="登录 Sign in").click()  # to the provider and back, signed in
+    person.get_by_text(f"History: yours ({email})").wait_for()
+
+
+def test_oidc_sign_in_keeps_each_users_history(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> None:
+    pytest.importorskip("authlib", reason="st.login needs Authlib (the auth and dev extras)")
+    from pytest_httpserver import HTTPServer
+
+    from tests.fake_oidc import FakeOIDC
+
+    home = tmp_path_factory.mktemp("oidc-app")
+    provider_server = HTTPServer(host="127.0.0.1", port=0)
+    provider_server.start()
+    provider = FakeOIDC(provider_server)
+    provider.install()
+    port = free_port()
+    secrets_file = home / "secrets.toml"
+    secrets_file.write_text(provider.secrets_toml(f"http://127.0.0.1:{port}"), encoding="utf-8")
+    try:
+        with streamlit_server(home, "--secrets.files", str(secrets_file), port=port) as url:
+            carol = open_person(browser, url)
+            assert carol.get_by_label("报告全文 Report text").count() == 0, "nothing before sign-in"
+            provider.next_email = "carol@example.org"
+            sign_in_with_oidc(carol, "carol@example.org")
+            paste_and_summarize(carol, read_seed("000"))
+            place = summarize(read_seed("000")).meta.place
+            assert place is not None
+            wait_for_entry(carol, place.value)
+            assert len(sidebar_history(carol)) == 1
+
+            dave = open_person(browser, url)
+            provider.next_email = "dave@example.org"
+            sign_in_with_oidc(dave, "dave@example.org")
+            dave.get_by_text("还没有摘要 / nothing yet").wait_for()
+            assert sidebar_history(dave) == []
+
+            again = carol.context.new_page()  # a new session, the same browser: still carol
+            again.set_default_timeout(UI_TIMEOUT_MS)
+            again.goto(url)
+            again.get_by_text("History: yours (carol@example.org)").wait_for()
+            assert len(sidebar_history(again)) == 1
+            again.screenshot(path=str(screenshots / "history_oidc_user.png"))
+            carol.context.close()
+            dave.context.close()
+    finally:
+        provider_server.stop()
