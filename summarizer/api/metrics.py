@@ -1,0 +1,94 @@
+"""GET /metrics (Prometheus text format), and the outermost middleware of the API.
+
+The middleware times and counts every request by its route's path template
+(`/v1/jobs/{job_id}`, so job ids do not make new series) and turns a bug that
+escapes a route into the generic 500 body (logged once, with its traceback,
+never sent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError, internal_error
+
+log = logging.getLogger("summarizer.api")
+
+
+class Metrics:
+    """One registry per app (not the process-wide default), so two apps in one process do not clash."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "summarizer_api_requests", "HTTP requests", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "summarizer_api_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=r,
+        )
+        self.jobs = Counter("summarizer_api_jobs", "LLM jobs ended, by status", ["status"], registry=r)
+        self.jobs_started = Counter("summarizer_api_jobs_started", "LLM jobs accepted", registry=r)
+        self.jobs_running = Gauge("summarizer_api_jobs_running", "LLM jobs queued or running", registry=r)
+        self.llm_calls = Counter("summarizer_api_llm_calls", "model calls made by jobs", registry=r)
+        self.llm_tokens = Counter("summarizer_api_llm_tokens", "model tokens", ["kind"], registry=r)
+        self.pool_busy = Counter(
+            "summarizer_api_pool_rejected", "requests refused with 503: workers busy", registry=r
+        )
+        self.worker_crashes = Counter(
+            "summarizer_api_worker_crashes", "worker processes that died", registry=r
+        )
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class ApiMiddleware:
+    """Pure ASGI: counting and timing, and the last line of defence against tracebacks."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if not response_started:
+                await _send_error(send_counted, internal_error())
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            self.metrics.requests.labels(scope.get("method", ""), path, str(status)).inc()
+            self.metrics.latency.labels(path).observe(time.perf_counter() - started)
+
+
+async def _send_error(send: Send, error: ApiError) -> None:
+    body = json.dumps({"error": error.detail.model_dump()}, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
