@@ -15,8 +15,9 @@ import pytest
 
 from summarizer.schema import Span
 
-# The scripted OpenAI-compatible server (`fake_llm` fixture) is available to every test module.
-pytest_plugins = ("tests.fake_openai",)
+# The scripted OpenAI-compatible server (`fake_llm` fixture) is available to every test module,
+# and the API server of the API tests (`api`, a real uvicorn on 127.0.0.1) to theirs.
+pytest_plugins = ("tests.fake_openai", "tests.api_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

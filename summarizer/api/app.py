@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from .. import __version__
@@ -46,7 +46,12 @@ MAX_WAIT_S = 600.0
 
 
 class SummaryRequest(BaseModel):
-    """POST /v1/summaries as JSON.  `engine`: auto (the server's default), extractive or llm."""
+    """POST /v1/summaries as JSON.  `engine`: auto (the server's default), extractive or llm.
+
+    Nothing else: a client never sets the endpoint, its key or the limits.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="the report text")
     engine: EngineChoice | None = None
@@ -56,6 +61,8 @@ class SummaryRequest(BaseModel):
 
 class VerifyRequest(BaseModel):
     """POST /v1/verify: a report and a summary of it, our JSON (as an object or a string) or free text."""
+
+    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="the report text")
     summary: str | dict[str, Any] = Field(description="our ReportSummary JSON, or any free-text summary")
@@ -323,10 +330,9 @@ def create_app(settings: Settings | None = None, api_settings: ApiSettings | Non
         version=__version__,
         description="政府工作报告摘要与核验 / Summaries of Chinese government work reports, every claim checked",
         lifespan=lifespan,
-        max_body_size=api_settings.max_upload_bytes,
     )
     app.state.api = api
     install_error_handlers(app)
-    app.add_middleware(ApiMiddleware, metrics=api.metrics)
+    app.add_middleware(ApiMiddleware, metrics=api.metrics, max_body_bytes=api_settings.max_upload_bytes)
     app.include_router(build_router(api))
     return app

@@ -71,10 +71,14 @@ def internal_error() -> ApiError:
 
 
 # Starlette's own answers (an unknown path, a wrong method) in our shape.
-_HTTP_MESSAGES = {
+HTTP_MESSAGES = {
     404: ("not_found", "找不到该资源", "not found"),
     405: ("method_not_allowed", "不支持该请求方法", "method not allowed"),
-    413: ("too_large", "请求过大", "request body too large"),
+    413: (
+        "too_large",
+        "请求内容过大（见 SUMMARIZER_API_MAX_UPLOAD_BYTES）",
+        "request body too large (see SUMMARIZER_API_MAX_UPLOAD_BYTES)",
+    ),
 }
 
 
@@ -98,5 +102,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        code, zh, en = _HTTP_MESSAGES.get(error.status_code, ("http", "请求失败", "request failed"))
+        code, zh, en = HTTP_MESSAGES.get(error.status_code, ("http", "请求失败", "request failed"))
         return ApiError(error.status_code, code, zh, en, headers=dict(error.headers or {})).response()

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..config import Settings
-from ..errors import SummarizerError
+from ..errors import ConfigError, SummarizerError
 from .errors import ApiError, ErrorDetail, from_library, internal_error
 from .pool import PoolBusy, TaskBug, WorkerCrashed, WorkerPool
 from .tasks import Prepare, VerifyPrepared
@@ -147,7 +147,10 @@ class Jobs:
         except asyncio.CancelledError:
             job.status = "cancelled"
         except SummarizerError as e:
-            job.fail(from_library(e))
+            error = from_library(e)
+            if isinstance(e, ConfigError):  # the server's endpoint or key, found wrong by the job
+                error.status = 502
+            job.fail(error)
         except Exception as e:
             if not isinstance(e, WorkerCrashed | TaskBug):
                 log.exception("LLM job failed")

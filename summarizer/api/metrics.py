@@ -1,9 +1,9 @@
 """GET /metrics (Prometheus text format), and the outermost middleware of the API.
 
 The middleware times and counts every request by its route's path template
-(`/v1/jobs/{job_id}`, so job ids do not make new series) and turns a bug that
-escapes a route into the generic 500 body (logged once, with its traceback,
-never sent).
+(`/v1/jobs/{job_id}`, so job ids do not make new series), refuses a body over
+the size limit with 413, and turns a bug that escapes a route into the generic
+500 body (logged once, with its traceback, never sent).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import json
 import logging
 import time
 
+from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import ApiError, internal_error
+from .errors import HTTP_MESSAGES, ApiError, internal_error
 
 log = logging.getLogger("summarizer.api")
+_TOO_LARGE = HTTP_MESSAGES[413]
 
 
 class Metrics:
@@ -54,11 +56,12 @@ class Metrics:
 
 
 class ApiMiddleware:
-    """Pure ASGI: counting and timing, and the last line of defence against tracebacks."""
+    """Pure ASGI: counting and timing, the body size limit, and the last line of defence against tracebacks."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,8 +77,24 @@ class ApiMiddleware:
                 status, response_started = message["status"], True
             await send(message)
 
+        received = 0
+
+        async def receive_limited() -> Message:
+            # A body sent without Content-Length (chunked) is counted as it comes.  The route reading
+            # it gets an HTTPException (FastAPI passes those on; it would turn others into a 400).
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413)
+            return message
+
         try:
-            await self.app(scope, receive, send_counted)
+            if (_content_length(scope) or 0) > self.max_body_bytes:
+                await _send_error(send_counted, ApiError(413, *_TOO_LARGE))
+                return
+            await self.app(scope, receive_limited, send_counted)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if not response_started:
@@ -85,6 +104,13 @@ class ApiMiddleware:
             path = getattr(route, "path", None) or "unmatched"
             self.metrics.requests.labels(scope.get("method", ""), path, str(status)).inc()
             self.metrics.latency.labels(path).observe(time.perf_counter() - started)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 async def _send_error(send: Send, error: ApiError) -> None:
