@@ -21,6 +21,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -28,7 +29,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
-from .. import __version__
 from ..config import ApiSettings, EngineChoice, Settings
 from ..errors import ConfigError
 from ..schema import ReportSummary
@@ -41,6 +41,10 @@ from .pool import PoolBusy, Task, TaskBug, WorkerCrashed, WorkerPool
 from .tasks import SummarizeOffline, Verify
 
 JSON = "application/json"
+try:
+    __version__ = version("summarizer")
+except PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "unknown"
 # How long a client may ask POST /v1/summaries to wait for an LLM job (?wait=SECONDS).
 MAX_WAIT_S = 600.0
 
