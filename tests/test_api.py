@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -207,6 +208,23 @@ def test_bad_input_gets_a_bilingual_json_error(
 ) -> None:
     with api.client(ALICE) as client:
         assert_error(client.post("/v1/summaries", **request_kwargs), status, code)
+
+
+def test_a_chunked_body_over_the_limit_is_413(api: RunningApi) -> None:
+    """Sent without Content-Length, the body is counted as it comes."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(MAX_UPLOAD_BYTES // 100_000 + 2):
+            yield b"a" * 100_000
+        yield b'"}'
+
+    with api.client(ALICE) as client:
+        response = client.post(
+            "/v1/summaries", content=chunks(), headers={"content-type": "application/json"}
+        )
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413, "too_large")
 
 
 def test_the_same_message_as_the_cli(api: RunningApi) -> None:

@@ -183,7 +183,7 @@ class _Api:
 _bearer = HTTPBearer(auto_error=False, description="one of SUMMARIZER_API_TOKENS")
 
 
-def _caller(
+async def _caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
     """The caller of a request (401 without a valid token), counted toward its rate (429)."""
@@ -275,19 +275,17 @@ async def _summary_input(request: Request) -> tuple[str | bytes, str | None, str
     """(source, filename, engine, model) of a JSON or multipart POST /v1/summaries."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        form = await request.form()
-        upload = form.get("file")
-        text = form.get("text")
-        engine, model = form.get("engine"), form.get("model")
-        fields = {"engine": engine, "model": model}
-        if any(v is not None and not isinstance(v, str) for v in fields.values()):
-            raise ApiError(
-                422, "bad_request", "engine 和 model 须为文本字段", "engine and model must be text fields"
-            )
-        if isinstance(upload, UploadFile):
-            return await upload.read(), upload.filename, _str(engine), _str(model)
-        if isinstance(text, str):
-            return text, None, _str(engine), _str(model)
+        async with request.form() as form:  # closed here: an upload spooled to disk is deleted
+            upload, text = form.get("file"), form.get("text")
+            engine, model = form.get("engine"), form.get("model")
+            if any(v is not None and not isinstance(v, str) for v in (engine, model)):
+                raise ApiError(
+                    422, "bad_request", "engine 和 model 须为文本字段", "engine and model must be text fields"
+                )
+            if isinstance(upload, UploadFile):
+                return await upload.read(), upload.filename, _str(engine), _str(model)
+            if isinstance(text, str):
+                return text, None, _str(engine), _str(model)
         raise ApiError(422, "bad_request", "缺少文件字段 file", "the multipart body has no `file` field")
     if content_type not in (JSON, ""):
         raise ApiError(
