@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +45,27 @@ class RunningApi:
         return list(self.app.state.api.pool.busy_pids())
 
 
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The shared check of an error answer: the status, the JSON body's shape, no traceback."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert "Traceback" not in response.text
+    error = response.json()["error"]
+    assert set(error) == {"code", "message_zh", "message_en"}
+    assert error["message_zh"] and error["message_en"] and error["message_zh"] != error["message_en"]
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
 @contextmanager
-def running_api(settings: Settings, api_settings: ApiSettings) -> Iterator[RunningApi]:
+def running_api(
+    settings: Settings, api_settings: ApiSettings, customize: Callable[[FastAPI], None] | None = None
+) -> Iterator[RunningApi]:
+    """The API on a free port of 127.0.0.1 (`customize` may add a route first, as a test needs)."""
     app = create_app(settings, api_settings)
+    if customize is not None:
+        customize(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

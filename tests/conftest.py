@@ -84,6 +84,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SUMMARIZER_TIMEOUT",
         "SUMMARIZER_ENGINE",
         "SUMMARIZER_MAX_CHARS",
+        "SUMMARIZER_API_TOKENS",
+        "SUMMARIZER_API_TOKENS_FILE",
+        "SUMMARIZER_API_RATE",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SUMMARIZER_CACHE", str(tmp_path / "cache.sqlite3"))

@@ -23,25 +23,12 @@ import pytest
 from summarizer import summarize
 from summarizer.config import Settings
 from summarizer.schema import ReportSummary
-from tests.api_server import ALICE, BOB, MAX_CHARS, MAX_UPLOAD_BYTES, RunningApi
+from tests.api_server import ALICE, BOB, MAX_CHARS, MAX_UPLOAD_BYTES, RunningApi, assert_error
 from tests.conftest import SEED_PATHS, assert_spans_match, read_seed
 from tests.make_input_fixtures import REPORT_LINES, TABLE_ROWS, make_docx, make_pdf
 
 SEED = read_seed("003")
 SHORT = "政府工作报告\n一、2023年工作回顾\n全年地区生产总值83.98亿元，同比增长2.3%。\n二、2024年工作安排\n新建高标准农田3492亩。\n"
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The shared check of an error answer: the status, the JSON body's shape, no traceback."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    assert "Traceback" not in response.text
-    error = response.json()["error"]
-    assert set(error) == {"code", "message_zh", "message_en"}
-    assert error["message_zh"] and error["message_en"] and error["message_zh"] != error["message_en"]
-    if code is not None:
-        assert error["code"] == code, error
-    return error
 
 
 def summary_of(response: httpx.Response) -> ReportSummary:

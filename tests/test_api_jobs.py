@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 
 from summarizer.schema import ReportSummary
-from tests.api_server import ALICE, BOB, RunningApi
+from tests.api_server import ALICE, BOB, RunningApi, assert_error
 from tests.conftest import assert_spans_match, read_seed
 from tests.fake_openai import FakeLLM, FakeResponse, cooperative_answer, error, json_answer
-from tests.test_api import assert_error
 
 SEED = read_seed("003")
 
