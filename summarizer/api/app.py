@@ -122,6 +122,7 @@ class _Api:
             self.pool, limit=api_settings.jobs, ttl=api_settings.job_ttl_s, on_end=self._job_ended
         )
         self.metrics.jobs_running.set_function(lambda: self.jobs.running)
+        self.metrics.watch_pool(self.pool.stats)
 
     def _job_ended(self, job: Job) -> None:
         self.metrics.jobs.labels(job.status).inc()
@@ -135,7 +136,6 @@ class _Api:
         try:
             yield
         except PoolBusy:
-            self.metrics.pool_busy.inc()
             raise ApiError(
                 503,
                 "busy",
@@ -144,7 +144,6 @@ class _Api:
                 headers={"Retry-After": "1"},
             ) from None
         except WorkerCrashed:
-            self.metrics.worker_crashes.inc()
             raise ApiError(
                 500,
                 "worker_crashed",

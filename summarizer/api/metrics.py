@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 
 from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import HTTP_MESSAGES, ApiError, internal_error
+from .pool import PoolStats
 
 log = logging.getLogger("summarizer.api")
 _TOO_LARGE = HTTP_MESSAGES[413]
@@ -44,15 +48,33 @@ class Metrics:
         self.jobs_running = Gauge("summarizer_api_jobs_running", "LLM jobs queued or running", registry=r)
         self.llm_calls = Counter("summarizer_api_llm_calls", "model calls made by jobs", registry=r)
         self.llm_tokens = Counter("summarizer_api_llm_tokens", "model tokens", ["kind"], registry=r)
-        self.pool_busy = Counter(
-            "summarizer_api_pool_rejected", "requests refused with 503: workers busy", registry=r
-        )
-        self.worker_crashes = Counter(
-            "summarizer_api_worker_crashes", "worker processes that died", registry=r
-        )
+
+    def watch_pool(self, stats: Callable[[], PoolStats]) -> None:
+        """Export the worker pool's own counts, read when scraped."""
+        self.registry.register(_PoolCollector(stats))
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class _PoolCollector(Collector):
+    def __init__(self, stats: Callable[[], PoolStats]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats()
+        yield CounterMetricFamily(
+            "summarizer_api_pool_rejected", "requests refused with 503: workers busy", value=stats.rejected
+        )
+        yield CounterMetricFamily(
+            "summarizer_api_worker_crashes", "worker processes that died", value=stats.crashes
+        )
+        yield GaugeMetricFamily(
+            "summarizer_api_pool_running", "tasks in the worker processes", value=stats.running
+        )
+        yield GaugeMetricFamily(
+            "summarizer_api_pool_waiting", "tasks waiting for a worker", value=stats.waiting
+        )
 
 
 class ApiMiddleware:
