@@ -95,7 +95,7 @@ MAX_CHARS = 60_000
 MAX_UPLOAD_BYTES = 2_000_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api_fake_llm() -> Iterator[FakeLLM]:
     """The scripted model server behind the shared API server (each test scripts it)."""
     server = FakeLLM().start()
@@ -105,9 +105,9 @@ def api_fake_llm() -> Iterator[FakeLLM]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api(api_fake_llm: FakeLLM) -> Iterator[RunningApi]:
-    """One API server for the API tests: three tokens, two worker processes, the extractive engine
+    """One API server per API test module (gone before other modules run): three tokens, two worker processes, the extractive engine
     by default and the scripted model for `engine: llm`; small limits, so that 413 is cheap to reach."""
     settings = Settings(
         engine="extractive",
