@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest test-live test-browser golden bench bench-instructions audit faults clean
+.PHONY: run serve test lint typecheck pytest test-live test-browser golden bench bench-instructions audit faults clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # shares it on the network, and then each browser session gets its own history (README, The app).
 run: $(STAMP)
 	SUMMARIZER_ENGINE=$${SUMMARIZER_ENGINE:-auto} $(BIN)/streamlit run app.py --server.address $(or $(HOST),127.0.0.1) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+
+serve: $(STAMP)  # the HTTP API on http://127.0.0.1:8000 (docs at /docs); HOST=0.0.0.0 needs SUMMARIZER_API_TOKENS
+	$(BIN)/summarizer serve --host $(or $(HOST),127.0.0.1) --port $(or $(API_PORT),8000)
 
 test: $(STAMP) lint typecheck pytest
 

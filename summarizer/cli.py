@@ -6,6 +6,7 @@
     summarizer batch INPUT... -o OUT.jsonl [--resume] [--csv OUT.csv] [--jobs N] [--openai-batch REQUESTS]
     summarizer batch-collect REQUESTS RESULTS... -o OUT.jsonl [--csv OUT.csv]
     summarizer track FILE... | DIR [--format json|csv|md] [-o OUT]
+    summarizer serve [--host 127.0.0.1] [--port 8000] [--workers N] [--queue N] [--rate 600/minute]
 
 Errors are one line on stderr in Chinese and English and exit code 2; `verify`
 exits 1 when something in the summary is not supported.
@@ -98,7 +99,24 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--format", choices=["json", "csv", "md"], default="json")
     t.add_argument("-o", "--output", help="write here instead of stdout")
+
+    _add_serve_parser(sub)
     return parser
+
+
+def _add_serve_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    s = sub.add_parser("serve", help="the HTTP API (FastAPI on uvicorn; docs at /docs)")
+    s.add_argument("--host", default="127.0.0.1", help="without SUMMARIZER_API_TOKENS: loopback only")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument(
+        "--workers", type=int, default=None, help="worker processes for the CPU work (default: cores)"
+    )
+    s.add_argument("--queue", type=int, default=None, help="requests that may wait for a worker (then 503)")
+    s.add_argument("--rate", default=None, help="requests per token, e.g. 600/minute (off: no limit)")
+    s.add_argument("--engine", choices=ENGINE_CHOICES, default=None, help="the default engine")
+    s.add_argument("--model", default=None)
+    s.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
 
 
 def _read_input(path: str) -> str | bytes | Path:
@@ -231,6 +249,16 @@ def _track(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .api.server import serve
+    from .config import ApiSettings
+
+    settings = Settings.from_env(engine=args.engine, model=args.model, base_url=args.base_url)
+    api_settings = ApiSettings.from_env(workers=args.workers, queue=args.queue, rate=args.rate)
+    serve(settings, api_settings, host=args.host, port=args.port, log_level=args.log_level)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handlers = {
@@ -240,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "batch": _batch,
         "batch-collect": _batch_collect,
         "track": _track,
+        "serve": _serve,
     }
     try:
         return handlers[args.command](args)

@@ -126,3 +126,67 @@ class Settings(BaseModel):
         if not self.base_url:
             return "api.openai.com" if self.llm_configured else None
         return urlparse(self.base_url).netloc.rsplit("@", 1)[-1]
+
+
+# ---------------------------------------------------------------- the HTTP API (`summarizer serve`)
+
+DEFAULT_API_RATE = "600/minute"
+DEFAULT_MAX_UPLOAD_BYTES = 20_000_000
+
+
+class ApiSettings(BaseModel):
+    """What `summarizer serve` needs beyond `Settings`.  Build with `ApiSettings.from_env(**overrides)`.
+
+    Tokens are `SecretStr`s: never in `repr`, logs or errors.  `rate` is per token, in the
+    notation of the `limits` library ("600/minute", "20/second"); "off" turns it off.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tokens: tuple[SecretStr, ...] = ()
+    rate: str = DEFAULT_API_RATE
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    queue: int = Field(default=32, ge=0)  # requests waiting for a worker process, beyond one per worker
+    jobs: int = Field(default=16, ge=1)  # LLM jobs running at once
+    job_ttl_s: float = Field(default=3600.0, gt=0)  # how long a finished job's result is kept
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ApiSettings:
+        """From SUMMARIZER_API_TOKENS (comma-separated) or SUMMARIZER_API_TOKENS_FILE (one a line,
+        or comma-separated; # starts a comment), SUMMARIZER_API_RATE, SUMMARIZER_API_MAX_UPLOAD_BYTES,
+        SUMMARIZER_API_WORKERS, SUMMARIZER_API_QUEUE, SUMMARIZER_API_JOBS; overrides win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        tokens = _split_tokens(env.get("SUMMARIZER_API_TOKENS", ""))
+        token_file = env.get("SUMMARIZER_API_TOKENS_FILE", "").strip()
+        if token_file:
+            try:
+                lines = Path(token_file).expanduser().read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError(
+                    f"无法读取令牌文件：{token_file}", f"cannot read the tokens file: {token_file}"
+                ) from e
+            tokens += _split_tokens(",".join(line.split("#", 1)[0] for line in lines))
+        values["tokens"] = tuple(dict.fromkeys(tokens))
+        mapping = {
+            "rate": "SUMMARIZER_API_RATE",
+            "max_upload_bytes": "SUMMARIZER_API_MAX_UPLOAD_BYTES",
+            "workers": "SUMMARIZER_API_WORKERS",
+            "queue": "SUMMARIZER_API_QUEUE",
+            "jobs": "SUMMARIZER_API_JOBS",
+        }
+        values.update({field: env[var] for field, var in mapping.items() if env.get(var, "").strip()})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "settings"
+            raise ConfigError(
+                f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}"
+            ) from None
+
+
+def _split_tokens(value: str) -> list[str]:
+    return [token.strip() for token in value.split(",") if token.strip()]

@@ -15,8 +15,9 @@ import pytest
 
 from summarizer.schema import Span
 
-# The scripted OpenAI-compatible server (`fake_llm` fixture) is available to every test module.
-pytest_plugins = ("tests.fake_openai",)
+# The scripted OpenAI-compatible server (`fake_llm` fixture) is available to every test module,
+# and the API server of the API tests (`api`, a real uvicorn on 127.0.0.1) to theirs.
+pytest_plugins = ("tests.fake_openai", "tests.api_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -83,6 +84,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SUMMARIZER_TIMEOUT",
         "SUMMARIZER_ENGINE",
         "SUMMARIZER_MAX_CHARS",
+        "SUMMARIZER_API_TOKENS",
+        "SUMMARIZER_API_TOKENS_FILE",
+        "SUMMARIZER_API_RATE",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SUMMARIZER_CACHE", str(tmp_path / "cache.sqlite3"))

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("pipeline",),
     ("batch",),
     ("tracking",),
+    ("api",),
     ("cli",),
     ("__main__", ""),  # "" is the package itself (summarizer/__init__.py)
 ]

@@ -173,6 +173,71 @@ def test_cli_never_leaks_the_key(behaviour: str, fmt: str, fake_llm: FakeLLM, sa
     assert assert_no_secret_in_files(sandbox) >= 1
 
 
+# ---------------------------------------------------------------- the HTTP API
+
+TOKENS = ("tok-LEAKCHECK-a91c3e5f7b2d", "tok-LEAKCHECK-0d8b6f4a2c1e")
+TOKEN_FRAGMENTS = (*TOKENS, *(t.removeprefix("tok-") for t in TOKENS), *(t[-12:] for t in TOKENS))
+
+
+def assert_no_token(where: str, content: str | bytes) -> None:
+    assert_no_secret(where, content)
+    raw = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+    for fragment in TOKEN_FRAGMENTS:
+        assert fragment.encode() not in raw, f"an API token ({fragment!r}) leaked into {where}"
+
+
+def test_http_api_never_leaks_the_key_or_its_tokens(
+    fake_llm: FakeLLM, sandbox: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A real uvicorn with the LLM engine: success, a 401 that echoes the key, a 500 that quotes it;
+    every response (headers too), log line, worker's output and file is searched for the key and the tokens."""
+    from pydantic import SecretStr
+
+    from summarizer.config import ApiSettings
+    from tests.api_server import running_api
+
+    caplog.set_level(logging.DEBUG)
+    settings = Settings.from_env(
+        engine="llm", api_key=SECRET, base_url=fake_llm.base_url, model=FAKE_MODEL, timeout=1.0
+    )
+    api_settings = ApiSettings(tokens=tuple(SecretStr(t) for t in TOKENS), workers=1)
+    assert_no_token("repr(api settings)", repr(api_settings) + api_settings.model_dump_json())
+    answers = []
+    with running_api(settings, api_settings) as api:
+        with api.client(TOKENS[0]) as client:
+            for behaviour in ("success", "401-echoing-the-key", "500-quoting-the-key"):
+                fake_llm.script(handler=BEHAVIOURS[behaviour])
+                text = f"（{behaviour}）{REPORT}"  # not answered from the cache the run before filled
+                answers.append(client.post("/v1/summaries", params={"wait": 30}, json={"text": text}))
+                job = client.post("/v1/summaries", json={"text": text})
+                answers += [job, client.get(job.headers["location"])]
+            answers += [
+                client.post(
+                    "/v1/verify", json={"text": REPORT, "summary": "全年实现地区生产总值83.98亿元。"}
+                ),
+                client.get("/metrics"),
+                client.get("/openapi.json"),
+                client.get("/healthz"),
+                client.post("/v1/summaries", json={"text": ""}),
+            ]
+        with api.client(TOKENS[1][:-1]) as wrong:
+            answers.append(wrong.get("/v1/schema"))
+    assert [a.status_code for a in answers[:3]] == [200, 202, 200]
+    assert answers[3].status_code == 502 and answers[-1].status_code == 401
+    assert_key_was_sent(fake_llm)
+    for answer in answers:
+        assert_no_token(f"the answer to {answer.request.url}", answer.content)
+        assert_no_token("its headers", str(answer.headers))
+    assert_no_token("the log", caplog.text)
+    assert_no_token("the log records", " ".join(str(r.args) for r in caplog.records))
+    out, err = capfd.readouterr()
+    assert_no_token("stdout and stderr (the worker processes' too)", out + err)
+    assert assert_no_secret_in_files(sandbox) >= 1
+    for path in sandbox.rglob("*"):
+        if path.is_file():
+            assert_no_token(str(path), path.read_bytes())
+
+
 # ---------------------------------------------------------------- the app
 
 
