@@ -147,7 +147,8 @@ def tracking_kinds() -> Counter[tuple[str, str]]:
             for item in pair["items"] + pair.get("targets_without_actual", [])
         ]
         quotes += [
-            (pair["review_report"], item["actual_quote"], item["actual_raw"], "actual") for item in pair["items"]
+            (pair["review_report"], item["actual_quote"], item["actual_raw"], "actual")
+            for item in pair["items"]
         ]
         for file, quote, raw, kind in quotes:
             if (file, quote, raw) in seen:

@@ -1,0 +1,229 @@
+"""The indicator rules of issue #17, each on made-up sentences (none is a labelled one).
+
+Kind that follows the text (target lists, cues, five-year plans, estimates),
+the period a figure is for, names that are names (the noun after the figure,
+parallel lists, generic words), numbers inside words, and a change attached to
+its level across a phrase of basis.  The labelled sets are scored in
+tests/test_indicator_labels.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.facts.lists import list_members
+from summarizer.schema import Indicator
+
+from .test_facts import _facts
+
+
+def _rows(text: str) -> list[tuple[object, ...]]:
+    return [(i.name, i.value, i.unit, i.kind, i.period) for i in _facts(text).indicators]
+
+
+def _only(text: str) -> Indicator:
+    (indicator,) = _facts(text).indicators
+    return indicator
+
+
+# ---------------------------------------------------------------------------
+# Kind and period
+# ---------------------------------------------------------------------------
+
+DATE_LINE = "政府工作报告\n——2031年2月3日在某某县第九届人民代表大会第二次会议上\n"
+REVIEW = DATE_LINE + "一、2030年工作回顾\n全县生产总值120亿元。\n"
+
+
+def test_target_list_cue_holds_over_its_semicolons() -> None:
+    text = (
+        "今年全县发展的主要预期目标是：生产总值增长6%左右；规模以上工业增加值增长8%，"
+        "城镇新增就业2000人以上；居民消费价格涨幅控制在3%以内。"
+    )
+    assert [i.kind for i in _facts(text).indicators] == ["target"] * 4
+
+
+def test_a_met_target_is_an_actual() -> None:
+    text = "一、2030年工作回顾\n圆满完成年初确定的主要目标，全县生产总值增长6.2%，城镇新增就业2100人。\n"
+    assert [i.kind for i in _facts(text).indicators] == ["actual", "actual"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("力争引进亿元以上项目3个。", "target"),
+        ("确保粮食播种面积稳定在12万亩以上。", "target"),
+        ("计划新建农村公路40公里。", "target"),
+        ("明年将新增就业岗位800个。", "target"),
+        ("新建农村公路40公里。", "actual"),
+    ],
+    ids=["lizheng", "quebao", "jihua", "jiang", "no_cue"],
+)
+def test_clause_cues_outside_a_plan(sentence: str, kind: str) -> None:
+    assert _only(sentence).kind == kind
+
+
+def test_estimate_of_the_review_year_is_an_actual_of_that_year() -> None:
+    text = DATE_LINE + "一、2030年工作回顾\n预计全年生产总值增长5.8%，一般公共预算收入4.1亿元。\n"
+    assert [(i.kind, i.period) for i in _facts(text).indicators] == [("actual", "2030"), ("actual", "2030")]
+
+
+def test_estimate_past_the_review_year_is_a_target() -> None:
+    text = "一、2030年工作回顾\n预计2032年建成投产，年产值达5亿元。\n"
+    assert _only(text).kind == "target"
+
+
+def test_untitled_sections_take_the_report_year() -> None:
+    text = DATE_LINE + "一、过去一年的工作\n全县生产总值120亿元。\n二、今年的主要任务\n全县生产总值增长6%。\n"
+    rows = [(i.kind, i.period) for i in _facts(text).indicators]
+    assert rows == [("actual", "2030"), ("target", "2031")]
+
+
+def test_last_year_in_a_plan_is_the_year_before() -> None:
+    text = REVIEW + "二、2031年工作安排\n在办好去年8件实事的基础上，今年再办好9件实事。\n"
+    assert [(i.value, i.kind, i.period) for i in _facts(text).indicators][1:] == [
+        (8.0, "actual", "2030"),
+        (9.0, "target", "2031"),
+    ]
+
+
+def test_comparison_with_last_year_is_no_period() -> None:
+    text = REVIEW + "二、2031年工作安排\n财政支出比去年增加3000万元。\n"
+    indicator = _facts(text).indicators[-1]
+    assert (indicator.kind, indicator.period) == ("target", "2031")
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("二、“十五五”规划的主要目标\n到期末全县森林覆盖率达到65%。\n", "2030"),
+        ("二、今后五年的奋斗目标\n“十四五”时期全县生产总值年均增长7%。\n", "2025"),
+        ("二、今后五年的奋斗目标\n到2035年，城镇化率达到70%。\n", "2035"),
+        ("二、今后五年的奋斗目标\n今后五年，城镇化率达到70%。\n", "今后五年"),
+    ],
+    ids=["plan_title", "plan_in_sentence", "target_year", "next_five_years"],
+)
+def test_five_year_plan_targets_are_for_the_plan_end(text: str, period: str) -> None:
+    indicator = _facts("一、过去五年工作回顾\n全县生产总值120亿元。\n" + text).indicators[-1]
+    assert (indicator.kind, indicator.period) == ("target", period)
+
+
+def test_five_year_plan_period_of_an_actual_is_its_span() -> None:
+    text = "一、回顾\n“十三五”期间，全县累计完成固定资产投资300亿元。\n"
+    assert _only(text).period == "2016-2020"
+
+
+def test_paragraph_opened_by_five_years_dates_its_sentences() -> None:
+    text = "一、“十四五”时期和2025年工作回顾\n五年来，产业不断壮大。新建标准厂房20栋。2025年旅游收入8亿元。\n"
+    assert [i.period for i in _facts(text).indicators] == ["过去五年", "2025"]
+
+
+# ---------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("打造15条精品骑行线路。", "精品骑行线路"),
+        ("培育6个省级示范合作社。", "省级示范合作社"),
+        ("新开工9个学校项目。", "学校项目"),
+    ],
+    ids=["dazao", "peiyu", "xiangmu"],
+)
+def test_noun_after_the_figure(sentence: str, name: str) -> None:
+    assert _only(sentence).name == name
+
+
+@pytest.mark.parametrize(
+    ("subject", "count", "members"),
+    [
+        ("一、二、三产增加值", 3, ["第一产业增加值", "第二产业增加值", "第三产业增加值"]),
+        ("单位产值水耗、能耗", 2, ["单位产值水耗", "单位产值能耗"]),
+        ("颗粒物、氮氧化物排放量", 2, ["颗粒物排放量", "氮氧化物排放量"]),
+        ("城乡居民医保补助标准", 2, ["城镇居民医保补助标准", "农村居民医保补助标准"]),
+        ("化学需氧量、氨氮排放量", 1, ["化学需氧量", "氨氮排放量"]),
+        ("地区生产总值", 1, ["地区生产总值"]),
+    ],
+    ids=["ordinal_sectors", "shared_modifier", "shared_head", "town_and_country", "own_heads", "no_list"],
+)
+def test_list_members(subject: str, count: int, members: list[str]) -> None:
+    assert list_members(subject, count) == members
+
+
+def test_each_member_of_a_list_gets_its_own_value() -> None:
+    rows = [(i.name, i.value) for i in _facts("一、二、三产增加值分别增长3%、9%、7%。").indicators]
+    assert rows == [("第一产业增加值增长", 3.0), ("第二产业增加值增长", 9.0), ("第三产业增加值增长", 7.0)]
+
+
+def test_one_value_for_every_member() -> None:
+    text = "城镇居民人均可支配收入、农村居民人均可支配收入均增长7%。"
+    rows = [(i.name, i.value) for i in _facts(text).indicators]
+    assert rows == [("城镇居民人均可支配收入增长", 7.0), ("农村居民人均可支配收入增长", 7.0)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("发放临时救助金85万元，受益320户。", "临时救助金受益"),
+        ("总长8.6公里的滨河绿道全线贯通。", "滨河绿道"),
+        ("投入3000万元资金改善农村饮水。", "改善农村饮水资金"),
+        ("深入推进城乡居民医保征缴工作，完成率达97%。", "城乡居民医保征缴完成率"),
+        ("安排债券资金2亿元，比上年增加5000万元。", "债券资金比上年增加"),
+        ("“十四五”时期全县生产总值年均增长7%。", "生产总值年均增长"),
+        ("全县森林面积由2020年的30万亩扩大到36万亩。", "森林面积"),
+    ],
+    ids=[
+        "beneficiaries",
+        "length",
+        "funds",
+        "completion_rate",
+        "more_than_last_year",
+        "plan_name",
+        "from_to",
+    ],
+)
+def test_generic_words_take_the_subject_of_the_sentence(sentence: str, name: str) -> None:
+    assert _facts(sentence).indicators[-1].name == name
+
+
+def test_from_one_year_to_another_is_two_levels() -> None:
+    rows = [
+        (i.name, i.value, i.period)
+        for i in _facts("全县财政收入由2025年的3.1亿元增加到2030年的4.6亿元。").indicators
+    ]
+    assert rows == [("财政收入", 3.1, "2025"), ("财政收入", 4.6, "2030")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["认真落实省委18条配套措施。", "建设5人制足球场。", "建成2个5万吨级泊位。", "实施“3个100万”计划。"],
+    ids=["policy_title", "compound_word", "capacity_class", "slogan"],
+)
+def test_numbers_inside_words_are_no_indicators(sentence: str) -> None:
+    assert all(i.raw not in ("18条", "5人", "5万吨", "3个", "100万") for i in _facts(sentence).indicators)
+
+
+# ---------------------------------------------------------------------------
+# A change across a phrase of basis
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "basis"),
+    [
+        ("全县生产总值完成88.6亿元，按可比价计算，同比增长5.1%。", "按可比价计算同比"),
+        ("全县生产总值完成88.6亿元，扣除价格因素，比上年增长5.1%。", "扣除价格因素比上年"),
+        ("全县生产总值完成88.6亿元，同比增长5.1%（按可比价计算）。", "按可比价计算同比"),
+    ],
+    ids=["phrase_between", "price_factor", "phrase_after"],
+)
+def test_change_attaches_across_a_phrase_of_basis(sentence: str, basis: str) -> None:
+    indicator = _only(sentence)
+    assert indicator.change is not None
+    assert (indicator.name, indicator.value, indicator.change.value, indicator.change.basis) == (
+        "生产总值",
+        88.6,
+        5.1,
+        basis,
+    )
