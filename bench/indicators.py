@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import random
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,10 +34,42 @@ def _confusion(title: str, counts: Counter[tuple[str, str]]) -> str:
     return "\n".join(rows)
 
 
+def _print_sample(evaluation: Any, size: int, seed: int) -> None:
+    """`size` indicators of the holdout texts drawn with `random.Random(seed)`, one JSON line each."""
+    pool = []
+    for path in sorted((ROOT / "fixtures" / "indicators" / "holdout_texts").glob("*.txt")):
+        relative = path.relative_to(ROOT / "fixtures").as_posix()
+        text, indicators = evaluation._report(relative)
+        for indicator in indicators:
+            pool.append((relative, text, indicator))
+    print(json.dumps({"seed": seed, "pool": len(pool)}))
+    for relative, text, indicator in random.Random(seed).sample(pool, size):
+        start = max(text.rfind(stop, 0, indicator.evidence.start) for stop in "。；\n") + 1
+        stops = [i for i in (text.find(stop, indicator.evidence.end) for stop in "。；\n") if i >= 0]
+        change = indicator.change
+        row = {
+            "file": relative,
+            "id": indicator.id,
+            "sentence": text[start : min(stops, default=len(text)) + 1].strip(),
+            "name": indicator.name,
+            "value": indicator.value,
+            "unit": indicator.unit,
+            "qualifier": indicator.qualifier,
+            "change": None if change is None else {"value": change.value, "unit": change.unit, "basis": change.basis},
+            "kind": indicator.kind,
+            "period": indicator.period,
+        }
+        print(json.dumps(row, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose summarizer is scored")
     parser.add_argument("--misses", action="store_true", help="list every label not fully right")
+    parser.add_argument(
+        "--sample", type=int, default=0, help="print N indicators drawn at random from the holdout texts (JSONL)"
+    )
+    parser.add_argument("--seed", type=int, default=17, help="the random seed of --sample")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
     spec = importlib.util.spec_from_file_location("indicator_eval", ROOT / "tests" / "indicator_eval.py")
@@ -42,6 +77,9 @@ def main() -> None:
     evaluation = importlib.util.module_from_spec(spec)
     sys.modules["indicator_eval"] = evaluation  # dataclasses look their module up
     spec.loader.exec_module(evaluation)
+    if args.sample:
+        _print_sample(evaluation, args.sample, args.seed)
+        return
     print(f"code: {args.code}")
     for name in ("seeds.jsonl", "tracking.jsonl", "holdout.jsonl"):
         result = evaluation.score(evaluation.read_labels(name))
