@@ -55,7 +55,9 @@ def _print_sample(evaluation: Any, size: int, seed: int) -> None:
             "value": indicator.value,
             "unit": indicator.unit,
             "qualifier": indicator.qualifier,
-            "change": None if change is None else {"value": change.value, "unit": change.unit, "basis": change.basis},
+            "change": None
+            if change is None
+            else {"value": change.value, "unit": change.unit, "basis": change.basis},
             "kind": indicator.kind,
             "period": indicator.period,
         }
@@ -67,7 +69,10 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose summarizer is scored")
     parser.add_argument("--misses", action="store_true", help="list every label not fully right")
     parser.add_argument(
-        "--sample", type=int, default=0, help="print N indicators drawn at random from the holdout texts (JSONL)"
+        "--sample",
+        type=int,
+        default=0,
+        help="print N indicators drawn at random from the holdout texts (JSONL)",
     )
     parser.add_argument("--seed", type=int, default=17, help="the random seed of --sample")
     args = parser.parse_args()

@@ -227,3 +227,34 @@ def test_change_attaches_across_a_phrase_of_basis(sentence: str, basis: str) -> 
         5.1,
         basis,
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("投资2.3亿元实施了城区供热管网改造。", "城区供热管网改造投资"),
+        ("投资900万元，启动实施第二水厂扩建工程。", "第二水厂扩建工程投资"),
+        ("全年实施工业项目12个，完成投资8.8亿元。", "工业项目投资"),
+        ("完成投资1.2亿元，园区框架初步形成。", "投资"),
+    ],
+    ids=["object_of_verb", "after_comma", "previous_level", "a_clause_is_no_object"],
+)
+def test_what_an_investment_is_for(sentence: str, name: str) -> None:
+    assert _facts(sentence).indicators[-1].name == name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("研究出台了涉及民生的15项惠民措施。", "惠民措施"),
+        ("完成了老城街道120栋楼房的外墙保温。", "楼房"),
+    ],
+    ids=["relative_clause", "place_before"],
+)
+def test_noun_after_a_relative_clause_or_a_place(sentence: str, name: str) -> None:
+    assert _facts(sentence).indicators[0].name == name
+
+
+def test_count_of_places_then_measure_of_the_work() -> None:
+    rows = [(i.name, i.raw) for i in _facts("完成了8个自然村23.5公里的道路硬化。").indicators]
+    assert rows == [("自然村", "8个"), ("道路硬化", "23.5公里")]

@@ -64,6 +64,14 @@ _AFTER_PREVIOUS = re.compile(
     r"(?:受益|惠及|覆盖)(?:群众|人口)?|(?:比上年|比去年|较上年|较去年)?(?:增加|新增|减少)|(?:完成)?占比"
 )
 _DIGIT = re.compile(r"[0-9０-９]")
+# After an investment, the verb that says what it paid for, and where the object ends.
+_INVESTED_IN = re.compile(
+    r"[，,]?(?P<verb>启动实施|实施了|实施|完成了|完成|启动|用于|建成|新建|改扩建|改造)?(?:了)?(?=[^，,；;。、0-9])(?:对)?"
+)
+_MAX_OBJECT = 16
+_OBJECT_STOPS = "，,；;。、：:！？\n"
+# A name that is a place: the noun after the figure names what is counted ("主要街道240栋建筑物").
+_PLACE_END = re.compile(r"(?:城区|街道|社区|村|镇|乡|县)$")
 _VERB_END = re.compile(r"(?:同比|年均)?(?:增长|增加|提高|下降|减少|降低)$")
 _RATE_OF_CLAUSE = re.compile(r"完成率|占比|比重|增速|增幅|完成比例")
 _LENGTH_OF_NEXT = frozenset({"全长", "总长", "长度", "总长度", "总面积", "面积", "总投资", "投资"})
@@ -255,14 +263,14 @@ class _SentenceReader:
             self._open(draft, named_after=False)
             return
         if self.name_prefix_start is not None:  # "10万元以下低彩礼51对"
-            name, name_start, fallback = (
-                strip_trailing(text[self.name_prefix_start : figure.start]),
-                self.name_prefix_start,
-                "",
-            )
-            self.name_prefix_start = None
+            prefix_start, self.name_prefix_start = self.name_prefix_start, None
+            if self._counts_then_measures(index, prefix_start):
+                return
+            name, name_start, fallback = strip_trailing(text[prefix_start : figure.start]), prefix_start, ""
         else:
             name, name_start, fallback = self._name_before(gap_start, figure)
+            if name and self._noun_after_is_the_name(name, name_start, figure):
+                name = ""
         before_start, name_end = name_start, figure.end
         if (
             not name
@@ -290,6 +298,27 @@ class _SentenceReader:
             return
         draft = Draft(name, figure, min(name_start, figure.start), max(name_end, figure.end))
         self._open(draft, named_after=name_start == figure.start and name_end > figure.end)
+
+    def _noun_after_is_the_name(self, name: str, name_start: int, figure: Figure) -> bool:
+        """ "明确了…研究的23项议事内容", "主要街道240栋建筑物": the noun after the figure is its head."""
+        text = self.text
+        if not (text[figure.start - 1 : figure.start] == "的" or _PLACE_END.search(name)):
+            return False
+        after, _, reaches_next = name_after(text, figure, self.amounts[self.amounts.index(figure) + 1 :])
+        return bool(after) and not reaches_next
+
+    def _counts_then_measures(self, index: int, prefix_start: int) -> bool:
+        """ "完成了5个行政村17.2公里的村巷硬化": a count of places, then the measure of the work."""
+        text, figure, count = self.text, self.amounts[index], self.amounts[index - 1]
+        if not text.startswith("的", figure.end):
+            return False
+        work, work_end, _ = name_after(text, figure, self.amounts[index + 1 :])
+        places = clean_name(text[count.end : figure.start])
+        if not work or not places:
+            return False
+        self._open(Draft(places, count, count.start, figure.start), named_after=True)
+        self._open(Draft(work, figure, count.start, work_end), named_after=True)
+        return True
 
     def _name_before(self, gap_start: int, figure: Figure) -> tuple[str, int, str]:
         """`name_before`, and the subject of "…由2010年的162.4亿元": the term before 由/从."""
@@ -319,6 +348,25 @@ class _SentenceReader:
             if after and text.startswith("的", draft.level.end) and not _DIGIT.search(after):
                 draft.name, draft.evidence_end = after, max(draft.evidence_end, end)
                 return
+        if name in (
+            "投资",
+            "总投资",
+        ):  # "投资4.8亿元实施了拆炉并网工程", "实施重点工业项目28个，完成投资33.9亿元"
+            target = self._invested_in(draft.level)
+            if target is not None:
+                draft.name, draft.evidence_end = target[0] + name, max(draft.evidence_end, target[1])
+                return
+            if (
+                previous is not None
+                and previous.evidence_start
+                >= clause_start(text, self.sentence_start, draft.level.start, "；;。")
+                and not _DIGIT.search(previous.name)
+                and not previous.name.endswith(name)
+                and not _PLACE_END.search(previous.name)
+            ):
+                draft.name = _VERB_END.sub("", previous.name) + name
+                draft.evidence_start = min(draft.evidence_start, previous.evidence_start)
+                return
         if name == "资金":  # "5000余万元资金改善人居环境"
             purpose = _PURPOSE.match(text, draft.evidence_end)
             if purpose is not None:
@@ -333,6 +381,24 @@ class _SentenceReader:
             subject = self._previous_clause_subject(draft.evidence_start)
             if subject:
                 draft.name = subject + name
+
+    def _invested_in(self, level: Figure) -> tuple[str, int] | None:
+        """What an investment is for: the object of the verb right after it ("…实施了拆炉并网工程")."""
+        text = self.text
+        verb = _INVESTED_IN.match(text, level.end)
+        if verb is None:
+            return None
+        end = verb.end()
+        limit = min(len(text), end + _MAX_OBJECT)
+        while end < limit and text[end] not in _OBJECT_STOPS and not text[end].isdigit():
+            end += 1
+        if end < len(text) and (text[end].isdigit() or (end == limit and text[end] not in _OBJECT_STOPS)):
+            return None  # the next figure's term ("建成大棚2350亩"), or no natural end
+        obj = text[verb.end() : end].split("进行", 1)[0]
+        name = clean_name(obj)
+        if not verb.group("verb") and not verb.group().endswith("对") and name == obj:
+            return None  # "完成投资1.7亿元，起步区基础框架初步形成": a clause, not what was paid for
+        return (name, verb.end() + len(obj)) if len(name) >= 2 else None
 
     def _previous_clause_subject(self, pos: int) -> str:
         text = self.text
