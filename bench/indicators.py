@@ -34,10 +34,10 @@ def _confusion(title: str, counts: Counter[tuple[str, str]]) -> str:
     return "\n".join(rows)
 
 
-def _print_sample(evaluation: Any, size: int, seed: int) -> None:
+def _print_sample(evaluation: Any, size: int, seed: int, only: str) -> None:
     """`size` indicators of the holdout texts drawn with `random.Random(seed)`, one JSON line each."""
     pool = []
-    for path in sorted((ROOT / "fixtures" / "indicators" / "holdout_texts").glob("*.txt")):
+    for path in sorted((ROOT / "fixtures" / "indicators" / "holdout_texts").glob(f"{only}.txt")):
         relative = path.relative_to(ROOT / "fixtures").as_posix()
         text, indicators = evaluation._report(relative)
         for indicator in indicators:
@@ -75,6 +75,7 @@ def main() -> None:
         help="print N indicators drawn at random from the holdout texts (JSONL)",
     )
     parser.add_argument("--seed", type=int, default=17, help="the random seed of --sample")
+    parser.add_argument("--only", default="*", help="draw --sample from the holdout texts matching this glob")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
     spec = importlib.util.spec_from_file_location("indicator_eval", ROOT / "tests" / "indicator_eval.py")
@@ -83,7 +84,7 @@ def main() -> None:
     sys.modules["indicator_eval"] = evaluation  # dataclasses look their module up
     spec.loader.exec_module(evaluation)
     if args.sample:
-        _print_sample(evaluation, args.sample, args.seed)
+        _print_sample(evaluation, args.sample, args.seed, args.only)
         return
     print(f"code: {args.code}")
     for name in ("seeds.jsonl", "tracking.jsonl", "holdout.jsonl"):
