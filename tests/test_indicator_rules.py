@@ -258,3 +258,26 @@ def test_noun_after_a_relative_clause_or_a_place(sentence: str, name: str) -> No
 def test_count_of_places_then_measure_of_the_work() -> None:
     rows = [(i.name, i.raw) for i in _facts("完成了8个自然村23.5公里的道路硬化。").indicators]
     assert rows == [("自然村", "8个"), ("道路硬化", "23.5公里")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("全年关停落后产能企业12家、小煤矿5座。", ["关停落后产能企业", "关停小煤矿"]),
+        ("新增耕地300亩、林地200亩。", ["新增耕地", "新增林地"]),
+        ("建成大棚2350亩、温室500栋。", ["大棚", "温室"]),
+    ],
+    ids=["stock_verb", "new_items", "construction_verb_is_no_part_of_names"],
+)
+def test_a_stock_verb_holds_over_its_list(sentence: str, names: list[str]) -> None:
+    assert [i.name for i in _facts(sentence).indicators] == names
+
+
+def test_per_day_count_takes_the_subject_before() -> None:
+    names = [i.name for i in _facts("全年新登记企业增长20%，平均每天新增800户。").indicators]
+    assert names == ["新登记企业增长", "新登记企业平均每天新增"]
+
+
+def test_both_rates_of_jun_wei() -> None:
+    rows = [(i.name, i.value) for i in _facts("今年存款余额和贷款余额预期增长均为10%左右。").indicators]
+    assert rows == [("存款余额预期增长", 10.0), ("贷款余额预期增长", 10.0)]

@@ -43,7 +43,7 @@ _BASIS = r"同比|环比|比上年|较上年|比去年|较去年|与上年相比
 # "…同比增长" right before a rate: the rate is a change.  "提高到95%" is a level.
 _CHANGE_LEAD = re.compile(
     rf"(?P<basis>{_BASIS})?(?P<modal>都要|要再|要|将|再|均|都)?(?P<each>分别)?"
-    r"(?P<verb>增长|增加|提高|提升|上升|下降|减少|降低|回落|下滑|增幅|增速|递增|递减)(?:了|为)?$"
+    r"(?P<verb>增长|增加|提高|提升|上升|下降|减少|降低|回落|下滑|增幅|增速|递增|递减)(?P<post>均为|都为|分别为)?(?:了|为)?$"
 )
 # Between a change written first and its level: "增长20%，达到282亿元".
 _LEVEL_AFTER_CHANGE = re.compile(r"[,，]?\s*(?:总量|总额|规模|总值)?(?:达到|达|为|增至|突破)$")
@@ -61,9 +61,11 @@ _MEMBER_JOINER = re.compile(r"[、和与及]")
 _LIST_JOINER = re.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 # Names that say what was done to something, not what: the subject is elsewhere in the sentence.
 _AFTER_PREVIOUS = re.compile(
-    r"(?:受益|惠及|覆盖)(?:群众|人口)?|(?:比上年|比去年|较上年|较去年)?(?:增加|新增|减少)|(?:完成)?占比"
+    r"(?:受益|惠及|覆盖)(?:群众|人口)?|(?:比上年|比去年|较上年|较去年|(?:平均)?每[天日月年])?(?:增加|新增|减少)|(?:完成)?占比"
 )
 _DIGIT = re.compile(r"[0-9０-９]")
+# Verbs that change a stock; over a 、 list they hold for every item ("退出钢铁产能…、煤炭产能…").
+_STOCK_VERB = re.compile(r"退出|淘汰|压减|减少|削减|取消|化解|关停|新增|节约|压缩|消化")
 # After an investment, the verb that says what it paid for, and where the object ends.
 _INVESTED_IN = re.compile(
     r"[，,]?(?P<verb>启动实施|实施了|实施|完成了|完成|启动|用于|建成|新建|改扩建|改造)?(?:了)?(?=[^，,；;。、0-9])(?:对)?"
@@ -211,7 +213,7 @@ class _SentenceReader:
             self.pending_change = (figure, basis, decline, subject_start, subject)  # "增长20%，达到282亿元"
             return
         verb = (lead.group("basis") or "") + lead.group("verb")
-        if lead.group("each") or lead.group("modal") in ("均", "都"):
+        if lead.group("each") or lead.group("post") or lead.group("modal") in ("均", "都"):
             self._read_list(index, gap_start, lead.start(), verb)
             return
         name = clean_name(subject + verb) or subject  # "地区生产总值增长"
@@ -226,6 +228,10 @@ class _SentenceReader:
                 subject_start = other.end
         first, *rest = _MEMBER_JOINER.split(text[subject_start:lead_start])
         subject = "、".join([clean_name(first) or first, *rest])
+        if subject.endswith(
+            "预期"
+        ):  # "存款余额和贷款余额预期增长均为10%": 预期 qualifies every member's rate
+            subject, verb = subject.removesuffix("预期"), "预期" + verb
         if not subject:
             return
         values = [self.amounts[index]]
@@ -343,6 +349,11 @@ class _SentenceReader:
     def _repair_name(self, draft: Draft) -> None:
         """A name that says what was done, not to what, takes its subject from the sentence."""
         name, text, previous = draft.name, self.text, self.drafts[-1] if self.drafts else None
+        if previous is not None and self._shares_the_verb_of(previous, draft):
+            verb = _STOCK_VERB.match(previous.name)
+            if verb is not None:  # "退出钢铁产能超过6500万吨、煤炭产能超过2.9亿吨"
+                draft.name = verb.group() + name
+                return
         if name in _LENGTH_OF_NEXT:  # "全长21000米的镇区污水管网"
             after, end, _ = name_after(text, draft.level, [])
             if after and text.startswith("的", draft.level.end) and not _DIGIT.search(after):
@@ -381,6 +392,17 @@ class _SentenceReader:
             subject = self._previous_clause_subject(draft.evidence_start)
             if subject:
                 draft.name = subject + name
+
+    def _shares_the_verb_of(self, previous: Draft, draft: Draft) -> bool:
+        """Whether `draft` is the next item of a 、 list that `previous` opened ("减少A 3500亿元、B 2000亿元")."""
+        text = self.text
+        joiner = previous.evidence_end
+        return (
+            previous.level.end <= joiner < draft.evidence_start
+            and text[joiner : draft.evidence_start] == "、"
+            and draft.evidence_start < draft.level.start
+            and _STOCK_VERB.match(draft.name) is None
+        )
 
     def _invested_in(self, level: Figure) -> tuple[str, int] | None:
         """What an investment is for: the object of the verb right after it ("…实施了拆炉并网工程")."""
