@@ -281,3 +281,33 @@ def test_per_day_count_takes_the_subject_before() -> None:
 def test_both_rates_of_jun_wei() -> None:
     rows = [(i.name, i.value) for i in _facts("今年存款余额和贷款余额预期增长均为10%左右。").indicators]
     assert rows == [("存款余额预期增长", 10.0), ("贷款余额预期增长", 10.0)]
+
+
+def test_a_list_of_levels_and_its_list_of_changes() -> None:
+    text = "城乡常住居民人均可支配收入分别完成30100元、21050元，同比分别增长7.1%、8.2%。"
+    rows = [(i.name, i.value, i.change and i.change.value) for i in _facts(text).indicators]
+    assert rows == [
+        ("城镇常住居民人均可支配收入", 30100.0, 7.1),
+        ("农村常住居民人均可支配收入", 21050.0, 8.2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("全年办件3200件，办结率99%。", "办件办结率"),
+        ("投资650万元改扩建12个村卫生室。", "村卫生室投资"),
+        ("行政审批事项缩减到90项。", "行政审批事项"),
+        ("年内开工项目30个。", "开工项目"),
+        ("稳定就业岗位500个。", "稳定就业岗位"),
+    ],
+    ids=[
+        "rate_of_the_level_before",
+        "investment_in_counted_things",
+        "cut_to",
+        "started_projects",
+        "kept_jobs",
+    ],
+)
+def test_more_names_from_the_sentence(sentence: str, name: str) -> None:
+    assert _facts(sentence).indicators[0].name == name or _facts(sentence).indicators[-1].name == name

@@ -58,6 +58,8 @@ _TO = re.compile(
     r"[，,]?(?:增加|提高|提升|上升|下降|降低|减少|扩大|增长|发展|回落|降|缩小|压减)?(?:到|至)(?:(?:19|20)\d{2}\s*年(?:底|末)?的?)?$"
 )
 _MEMBER_JOINER = re.compile(r"[、和与及]")
+# "…分别完成37820元、28104元": a list of levels, one per member of the subject.
+_EACH_LEVEL = re.compile(r"分别(?:完成|达到|达|为|是|实现|增加到|提高到|上升到|下降到|降至|增至)?$")
 _LIST_JOINER = re.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 # Names that say what was done to something, not what: the subject is elsewhere in the sentence.
 _AFTER_PREVIOUS = re.compile(
@@ -68,14 +70,15 @@ _DIGIT = re.compile(r"[0-9０-９]")
 _STOCK_VERB = re.compile(r"退出|淘汰|压减|减少|削减|取消|化解|关停|新增|节约|压缩|消化")
 # After an investment, the verb that says what it paid for, and where the object ends.
 _INVESTED_IN = re.compile(
-    r"[，,]?(?P<verb>启动实施|实施了|实施|完成了|完成|启动|用于|建成|新建|改扩建|改造)?(?:了)?(?=[^，,；;。、0-9])(?:对)?"
+    r"[，,]?(?P<verb>启动实施|实施了|实施|完成了|完成|启动|用于|建成|新建|改扩建|改造)?(?:了)?(?=[^，,；;。、])(?:对)?"
 )
 _MAX_OBJECT = 16
+_COUNT_FIRST = re.compile(r"[0-9]+(?:个|座|所|条|家|项|处|栋)")
 _OBJECT_STOPS = "，,；;。、：:！？\n"
 # A name that is a place: the noun after the figure names what is counted ("主要街道240栋建筑物").
-_PLACE_END = re.compile(r"(?:城区|街道|社区|村|镇|乡|县)$")
+_PLACE_END = re.compile(r"(?:城区|街道|社区|小区|村|镇|乡|县)$")
 _VERB_END = re.compile(r"(?:同比|年均)?(?:增长|增加|提高|下降|减少|降低)$")
-_RATE_OF_CLAUSE = re.compile(r"完成率|占比|比重|增速|增幅|完成比例")
+_RATE_OF_CLAUSE = re.compile(r"完成率|办结率|办复率|结案率|化解率|占比|比重|增速|增幅|完成比例")
 _LENGTH_OF_NEXT = frozenset({"全长", "总长", "长度", "总长度", "总面积", "面积", "总投资", "投资"})
 _PURPOSE = re.compile(r"(?:用于|改善|实施|支持|开展|推进|建设|打造|提升)[^，,。；;、]{1,8}")
 _TRAIL_PURPOSE = re.compile(r"(?:工作|任务|行动|工程建设)$")
@@ -158,6 +161,7 @@ class _SentenceReader:
         self.pending_change: tuple[Figure, str | None, bool, int, str] | None = None
         self.name_prefix_start: int | None = None  # a qualifying figure that opens the next name
         self.consumed: set[int] = set()  # figures read with an earlier one (the values of a list)
+        self.level_list: list[Draft] = []  # the levels of the last 分别 list, for its 分别 changes
 
     def read(self, index: int) -> None:
         figure = self.amounts[index]
@@ -195,6 +199,17 @@ class _SentenceReader:
         chain = (
             _CHAIN_GAP.fullmatch(text, self.chain_end, lead.start()) if self.open_draft is not None else None
         )
+        if self.open_draft is not None and chain is not None and self.level_list and lead.group("each"):
+            values = self._list_values(index)  # "分别完成37820元、28104元，同比分别增长6.5%、9.4%"
+            if len(values) == len(self.level_list):
+                basis = self._basis(lead, figure, chain.group("phrase"))
+                for draft, value in zip(self.level_list, values, strict=True):
+                    _attach_change(draft, value, basis, decline)
+                    draft.evidence_end = value.end
+                self.consumed.update(range(index + 1, index + len(values)))
+                self.chain_end = self.previous_end = values[-1].end
+                self.level_list = []
+                return
         if self.open_draft is not None and chain is not None:
             _attach_change(self.open_draft, figure, self._basis(lead, figure, chain.group("phrase")), decline)
             self.chain_end = self.open_draft.evidence_end = figure.end
@@ -218,6 +233,42 @@ class _SentenceReader:
             return
         name = clean_name(subject + verb) or subject  # "地区生产总值增长"
         self._open(Draft(name, figure, subject_start, figure.end), False)
+
+    def _list_values(self, index: int) -> list[Figure]:
+        """The figure at `index` and those joined to it by 、/和/及 with a unit of the same kind."""
+        values = [self.amounts[index]]
+        while index + len(values) < len(self.amounts):
+            following = self.amounts[index + len(values)]
+            if _is_change_unit(following) != _is_change_unit(values[0]) or not _LIST_JOINER.fullmatch(
+                self.text, values[-1].end, following.start
+            ):
+                break
+            values.append(following)
+        return values
+
+    def _read_level_list(self, index: int, gap_start: int, each: re.Match[str]) -> bool:
+        """ "城乡常住居民人均可支配收入分别完成37820元、28104元": one level per member."""
+        text = self.text
+        values = self._list_values(index)
+        subject_start = clause_start(text, gap_start, each.start())
+        for other in self.others:
+            if subject_start <= other.start and other.end <= each.start():
+                subject_start = other.end
+        first, *rest = _MEMBER_JOINER.split(text[subject_start : each.start()])
+        subject = "、".join([clean_name(first) or first, *rest])
+        members = list_members(subject, len(values)) if subject else []
+        if len(values) < 2 or len(members) != len(values):
+            return False
+        self.consumed.update(range(index + 1, index + len(values)))
+        drafts = [
+            Draft(member, value, subject_start, value.end)
+            for member, value in zip(members, values, strict=True)
+        ]
+        for draft in drafts:
+            self._open(draft, named_after=False)
+        self.level_list = drafts
+        self.previous_end = values[-1].end
+        return True
 
     def _read_list(self, index: int, gap_start: int, lead_start: int, verb: str) -> None:
         """ "一、二、三产增加值分别增长4%、8%、6%左右": one rate per member."""
@@ -258,6 +309,9 @@ class _SentenceReader:
         """A level or a count, named by the term before it, the open level's name, or the term after it."""
         text, figure = self.text, self.amounts[index]
         open_draft = self.open_draft
+        each = _EACH_LEVEL.search(text, gap_start, figure.start)
+        if each is not None and self._read_level_list(index, gap_start, each):
+            return
         if open_draft is not None and self._continues_from(open_draft, gap_start, figure):
             draft = Draft(
                 open_draft.name,
@@ -389,6 +443,13 @@ class _SentenceReader:
             draft.evidence_start = min(draft.evidence_start, previous.evidence_start)
             return
         if _RATE_OF_CLAUSE.fullmatch(name):  # "全力开展医疗保险征缴工作，完成率达98%"
+            if (
+                previous is not None
+                and not _DIGIT.search(previous.name)
+                and not _PLACE_END.search(previous.name)
+            ):
+                draft.name = _VERB_END.sub("", previous.name) + name  # "全年办件6109件，办结率100%"
+                return
             subject = self._previous_clause_subject(draft.evidence_start)
             if subject:
                 draft.name = subject + name
@@ -410,17 +471,19 @@ class _SentenceReader:
         verb = _INVESTED_IN.match(text, level.end)
         if verb is None:
             return None
-        end = verb.end()
+        counted = _COUNT_FIRST.match(text, verb.end())  # "投资2650万元改扩建15个社区党群服务中心"
+        end = counted.end() if counted is not None else verb.end()
+        start = end
         limit = min(len(text), end + _MAX_OBJECT)
         while end < limit and text[end] not in _OBJECT_STOPS and not text[end].isdigit():
             end += 1
         if end < len(text) and (text[end].isdigit() or (end == limit and text[end] not in _OBJECT_STOPS)):
             return None  # the next figure's term ("建成大棚2350亩"), or no natural end
-        obj = text[verb.end() : end].split("进行", 1)[0]
+        obj = text[start:end].split("进行", 1)[0]
         name = clean_name(obj)
         if not verb.group("verb") and not verb.group().endswith("对") and name == obj:
             return None  # "完成投资1.7亿元，起步区基础框架初步形成": a clause, not what was paid for
-        return (name, verb.end() + len(obj)) if len(name) >= 2 else None
+        return (name, start + len(obj)) if len(name) >= 2 else None
 
     def _previous_clause_subject(self, pos: int) -> str:
         text = self.text
