@@ -311,3 +311,17 @@ def test_a_list_of_levels_and_its_list_of_changes() -> None:
 )
 def test_more_names_from_the_sentence(sentence: str, name: str) -> None:
     assert _facts(sentence).indicators[0].name == name or _facts(sentence).indicators[-1].name == name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("实施28个老旧小区的外墙保温改造。", "老旧小区外墙保温改造"),
+        ("建成6座现代化的污水泵站。", "污水泵站"),
+        ("新建成温室大棚120个。", "温室大棚"),
+        ("重点实施了第二中学扩建等4项工程。", "第二中学扩建等工程"),
+    ],
+    ids=["work_done_in_places", "quality_before_de", "xin_jian_cheng", "category_keeps_its_example"],
+)
+def test_the_term_after_the_figure(sentence: str, name: str) -> None:
+    assert _facts(sentence).indicators[0].name == name

@@ -73,6 +73,8 @@ _INVESTED_IN = re.compile(
     r"[，,]?(?P<verb>启动实施|实施了|实施|完成了|完成|启动|用于|建成|新建|改扩建|改造)?(?:了)?(?=[^，,；;。、])(?:对)?"
 )
 _MAX_OBJECT = 16
+# A category after "X等N项": the name keeps its example ("第五中学改扩建等工程").
+_CATEGORY = re.compile(r"工程|项目|措施|任务|工作|活动")
 _COUNT_FIRST = re.compile(r"[0-9]+(?:个|座|所|条|家|项|处|栋)")
 _OBJECT_STOPS = "，,；;。、：:！？\n"
 # A name that is a place: the noun after the figure names what is counted ("主要街道240栋建筑物").
@@ -353,6 +355,8 @@ class _SentenceReader:
             name_start = figure.start
         if not name and fallback:
             name, name_start = fallback, before_start
+        elif fallback and _CATEGORY.fullmatch(name):  # "第五中学改扩建等5项工程"
+            name, name_start = f"{fallback}等{name}", before_start
         if not name:
             self.previous_end = figure.end
             return
