@@ -166,7 +166,7 @@ def test_unreadable_level_has_no_value(text: str, raw: str, change_raw: str | No
         (
             "一、2023年工作回顾\n全镇财政总收入5.2亿元。\n二、2024年工作安排\n在完成去年10件民生实事的基础上，再办好民生实事。",
             "actual",
-            "2024",
+            "2023",  # the year it is for: 去年 of a 2024 plan
         ),
         ("一、2023年工作回顾\n预计2025年2月建成投产，年营业收入达22.4亿元。", "target", "2023"),
         ("——五年来，实现地区生产总值16.9亿元。", "actual", "过去五年"),
