@@ -325,3 +325,17 @@ def test_more_names_from_the_sentence(sentence: str, name: str) -> None:
 )
 def test_the_term_after_the_figure(sentence: str, name: str) -> None:
     assert _facts(sentence).indicators[0].name == name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("贷款基础利率的预期目标拟定为4.5%左右。", "贷款基础利率的预期目标"),
+        ("全年城镇失业人员再就业900人。", "城镇失业人员再就业"),
+        ("城镇新增就业1200人，再就业650人。", "再就业"),
+    ],
+    ids=["nidingwei", "zaijiuye_subject", "zaijiuye_bare"],
+)
+def test_a_verb_of_setting_and_a_noun_beginning_with_zai_keep_their_name(sentence: str, name: str) -> None:
+    names = [i.name for i in _facts(sentence).indicators]
+    assert name in names, names
