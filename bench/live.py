@@ -169,6 +169,7 @@ def main() -> None:
         "--claims", help="write the supported model-written claims here (JSONL), for a hand check"
     )
     parser.add_argument("--rows", help="append each row here as JSON (JSONL)")
+    parser.add_argument("--dump", help="write each summary's JSON into this directory")
     args = parser.parse_args()
     os.environ["SUMMARIZER_CACHE"] = "off"
     settings = Settings.from_env(engine="llm")
@@ -188,6 +189,11 @@ def main() -> None:
         row, summary = run_report(path, settings, client, rate)
         row["model"] = settings.model
         print(format_row(row), flush=True)
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            (Path(args.dump) / f"{path.stem}.{settings.model}.json").write_text(
+                summary.to_json(), encoding="utf-8"
+            )
         if args.rows:
             with open(args.rows, "a", encoding="utf-8") as out:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -37,7 +37,7 @@ PARALLEL_CHUNK_TOKENS = 3000
 # Instructions, JSON schema and outline of one call, in our tokens: what the context must hold besides the report.
 PROMPT_OVERHEAD_TOKENS = 1400
 # Sentences asked for the report-level lists (one pass or digest).
-LIST_SENTENCES: dict[str, int] = {"overview": 3, "achievements": 3, "problems": 2, "plans": 3}
+LIST_SENTENCES: dict[str, int] = {"overview": 2, "achievements": 2, "problems": 1, "plans": 2}
 # Sentences a chunk call is expected to need at most, when sizing serial chunks.
 CHUNK_SENTENCES = 8
 
