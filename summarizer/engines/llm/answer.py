@@ -76,13 +76,6 @@ def keyed_schema(counts: Mapping[str, int | None], item: dict[str, Any]) -> dict
     }
 
 
-class SectionAnswer(_Answer):
-    """The map answer: a few sentences about one chunk of the report."""
-
-    sentences: list[AnswerSentence]
-    keywords: list[str]
-
-
 class MetaAnswerField(_Answer):
     value: str
     quote: str

@@ -115,7 +115,10 @@ def _read_keyed(keys: dict[str, int]) -> Callable[[dict[str, Any]], Read]:
     """Reads a keyed answer: for each key asked, at most its count of sentences, in the order asked."""
 
     def read(data: dict[str, Any]) -> Read:
-        answer = _KEYED.validate_python({k: v for k, v in data.items() if k in keys})
+        answer = _KEYED.validate_python(data)  # every value a list of sentences, or a re-ask
+        if keys and not set(keys) & set(answer):
+            missing = [{"type": "missing", "loc": (key,), "input": data} for key in keys]
+            raise ValidationError.from_exception_data("answer", missing)  # type: ignore[arg-type]
         pairs = [(k, s.as_answer()) for k, n in keys.items() for s in answer.get(k, [])[:n] if s.text.strip()]
         return pairs, {}
 
@@ -316,14 +319,20 @@ class _LLMRun:
         reduce_result: ReduceResult | LLMError | None = None
         # Section failures come back as values; what escapes (ConfigError: a bad key) ends every call.
         try:
-            async with asyncio.TaskGroup() as group:
-                reduce_task = (
-                    group.create_task(self.summarize_report(self.reduce_question()))
-                    if plan.reduce == "reduce"
-                    else None
-                )
-                chunk_tasks = [group.create_task(self.summarize_chunk(c)) for c in plan.calls]
-            results = [t.result() for t in chunk_tasks]
+            if plan.strategy == "serial":
+                # One call after the other, each with its re-ask at once: the re-ask repeats the call's
+                # messages, which the server still holds in its prefix cache.
+                results = [await self.summarize_chunk(c) for c in plan.calls]
+                reduce_task = None
+            else:
+                async with asyncio.TaskGroup() as group:
+                    reduce_task = (
+                        group.create_task(self.summarize_report(self.reduce_question()))
+                        if plan.reduce == "reduce"
+                        else None
+                    )
+                    chunk_tasks = [group.create_task(self.summarize_chunk(c)) for c in plan.calls]
+                results = [t.result() for t in chunk_tasks]
             if reduce_task is not None:
                 reduce_result = reduce_task.result()
             elif plan.reduce == "digest":
