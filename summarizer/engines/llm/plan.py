@@ -28,7 +28,7 @@ from .chunks import Chunk, chunk_sections, pack_chunks
 
 # Output tokens per summary sentence: 15-40 characters, a quote of 8-40, the JSON around them
 # (our cl100k count; Chinese costs fewer tokens on most models' own tokenizers).
-PER_SENTENCE_TOKENS = 100
+PER_SENTENCE_TOKENS = 150
 ANSWER_OVERHEAD_TOKENS = 60  # braces, keys, a margin
 TOKENS_PER_SENTENCE = 1200  # one summary sentence per this many report tokens of a section
 MAX_SECTION_SENTENCES = 4
