@@ -19,7 +19,8 @@ engine's defaults (only the endpoint and the model set, no cache), it prints:
               supported (all claims), msup = of the model-written ones
     copy      claims at least 90 % one source sentence (difflib similarity ≥ 0.9 to one sentence);
               in90 = claims whose characters lie ≥ 90 % in one source sentence (stricter)
-    l1        level-1 sections (with a body of 40+ tokens) holding a model-written claim, of all
+    l1        level-1 sections (with a body of 40+ tokens; not the preamble: title, date, speaker)
+              holding a model-written claim, of all
     fb        fallbacks (calls that failed and were filled by the extractive engine)
 
 `--claims FILE` writes every model-written claim marked supported, with its
@@ -98,7 +99,11 @@ def inside_share(claim: str, sentences: list[str]) -> float:
 
 
 def level1_coverage(summary: ReportSummary, ctx_text: str) -> tuple[int, int]:
-    tops = [s for s in summary.sections if s.level == 1 and count_tokens(s.span.quote) >= MIN_SECTION_TOKENS]
+    tops = [
+        s
+        for s in summary.sections
+        if s.level == 1 and s.kind != "preamble" and count_tokens(s.span.quote) >= MIN_SECTION_TOKENS
+    ]
     covered = 0
     for top in tops:
         inside = [s for s in summary.sections if s.id == top.id or s.id.startswith(f"{top.id}.")]

@@ -115,7 +115,7 @@ def test_the_prompt_states_what_the_checker_enforces(name: str) -> None:
     from summarizer.engines.llm.prompts import load_prompt
     from summarizer.verification.lexicon import lexicon
 
-    system = load_prompt(name).system
+    system = load_prompt(name, None).system
     rule = next(line for line in system.splitlines() if "程序会逐句核对" in line)
     listed = {
         "evaluative": ["大幅", "显著", "明显", "快速", "首次", "第一", "最", "创历史新高", "全面完成"],

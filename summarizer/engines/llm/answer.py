@@ -323,6 +323,26 @@ def is_copy(text: str, sentences: Sequence[str]) -> bool:
     return copy_similarity(text, sentences) >= COPY_SIMILARITY
 
 
+# What a summary sentence must be: short (the prompt asks for 15 to 40 characters), and more than a heading.
+MAX_SUMMARY_CHARS = 60
+MIN_SUMMARY_CHARS = 8
+
+
+def form_problems(text: str, scope: SourceScope) -> list[str]:
+    """What makes `text` no summary sentence at all: too long (a pasted paragraph), too short, a bare heading."""
+    core = text.strip(_EDGE_PUNCT)
+    if len(core) > MAX_SUMMARY_CHARS:
+        return [f"这句有 {len(core)} 个字，是照抄的整段原文：请压缩概括成 15 到 40 个字的一句话。"]
+    if len(core) < MIN_SUMMARY_CHARS:
+        return ["这句太短，只是一个标题或词组：请写出这一节讲的具体工作或数字。"]
+    headings = {
+        line.strip(_EDGE_PUNCT) for line in scope.source.original.splitlines() if len(line.strip()) <= 30
+    }
+    if any(core == heading or core in heading for heading in headings if heading):
+        return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]
+    return []
+
+
 # ---------------------------------------------------------------------------
 # Checking meta
 # ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .answer import (
     FactRef,
     SourceScope,
     check_sentence,
+    form_problems,
     is_copy,
     keyed_schema,
 )
@@ -129,14 +130,16 @@ class Asker:
         self.modes[reply.mode] += 1
         return reply
 
+    def _item(self, question: Question, key: str, sentence: AnswerSentence) -> Item:
+        """A sentence checked against its scope: quotes and figures, its form, being a copy."""
+        scope = question.scope_of(key)
+        checked = check_sentence(sentence, scope, question.facts, LABEL)
+        if checked.text:
+            checked.problems.extend(form_problems(checked.text, scope))
+        return Item(key, sentence, checked, bool(checked.text) and is_copy(checked.text, scope.sentences))
+
     def _items(self, question: Question, pairs: list[tuple[str, AnswerSentence]]) -> list[Item]:
-        items = []
-        for key, sentence in pairs:
-            scope = question.scope_of(key)
-            checked = check_sentence(sentence, scope, question.facts, LABEL)
-            items.append(
-                Item(key, sentence, checked, bool(checked.text) and is_copy(checked.text, scope.sentences))
-            )
+        items = [self._item(question, key, sentence) for key, sentence in pairs]
         return [i for i in items if i.checked.text]
 
     async def ask(self, question: Question) -> Answered:
@@ -237,11 +240,9 @@ class Asker:
                 sentence = question.read_item(reply.data.get(f"f{n}"))
             except ValidationError:
                 continue
-            scope = question.scope_of(item.key)
-            checked = check_sentence(sentence, scope, question.facts, LABEL)
-            if not checked.text:
+            fixed = self._item(question, item.key, sentence)
+            if not fixed.checked.text:
                 continue
-            fixed = Item(item.key, sentence, checked, is_copy(checked.text, scope.sentences))
             if fixed.rank < item.rank:
                 item.sentence, item.checked, item.copied = fixed.sentence, fixed.checked, fixed.copied
 

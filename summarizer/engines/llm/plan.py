@@ -148,6 +148,8 @@ def asks_of(ctx: ReportContext, chunk: Chunk) -> list[Ask]:
         owner = top if len(ids) > 1 or whole or ids == [top_id] else nodes[ids[0]]
         start, end = max(owner.start, chunk.start), min(owner.end, chunk.end)
         sentences = _sentences_for(count_tokens(text[start:end]))
+        if top.kind == "preamble":  # the title, date and speaker: nothing to summarize
+            sentences = 0
         if sentences:
             asks.append(Ask(owner.id, owner.title, sentences, start, end))
     if not asks and chunk.section_ids:  # a chunk of tiny sections still gets one sentence
