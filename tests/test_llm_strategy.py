@@ -259,3 +259,23 @@ def test_a_bad_strategy_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]
         main(["summarize", str(report), "--strategy", "fast"])
     assert caught.value.code == 2
     assert "错误" in capsys.readouterr().err
+
+
+def test_markdown_says_who_wrote_each_claim(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    from summarizer.render import to_markdown
+
+    def respond(request: dict[str, Any]) -> Any:
+        if "【目录】" in request["messages"][1]["content"]:  # the reduce fails: its lists fall back
+            return FakeResponse(status=400, body={"error": {"message": "context length exceeded"}})
+        return json_answer(cooperative_answer(request))
+
+    fake_llm.script(handler=respond)
+    settings = settings_for(fake_llm, tmp_path, strategy="parallel")
+    text = read_seed("001")
+    summary = summarize_llm(prepare(text, settings), settings)
+    engine = summary.engine
+    assert engine.fallbacks == ["reduce"] and engine.fallback_claims and engine.model_claims
+    markdown = to_markdown(summary)
+    assert f"模型撰写 {engine.model_claims} 条，抽取回退 {engine.fallback_claims} 条" in markdown
+    assert markdown.count("模型撰写 model〕") == engine.model_claims
+    assert markdown.count("抽取回退 extractive fallback〕") == engine.fallback_claims
