@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run serve test lint typecheck pytest test-live test-browser golden bench bench-instructions audit faults clean
+.PHONY: run serve test lint typecheck pytest test-live test-browser golden bench bench-live bench-instructions audit faults clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/batch.py --reports 500
 	$(BIN)/python bench/llm.py  # with the 20-report batch of bench/llm_batch.py
+
+bench-live: $(STAMP)  # a real local model (LIVE_MODEL=0.5b|1.5b); minutes per report on 2 cores
+	LIVE_BENCH=live bash scripts/live_llm.sh
 
 bench-instructions: $(STAMP)  # needs valgrind; ~3 minutes
 	$(BIN)/python bench/instructions.py

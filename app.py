@@ -20,7 +20,15 @@ import streamlit as st
 
 from app_access import Visitor, current_visitor, sign_out
 from app_track import track_page
-from app_views import show_attention, show_claims, show_source, show_summary, show_verification
+from app_views import (
+    advanced_overrides,
+    show_advanced_settings,
+    show_attention,
+    show_claims,
+    show_source,
+    show_summary,
+    show_verification,
+)
 from summarizer import ReportSummary, Settings, SummarizerError, read_document, render, summarize
 from summarizer import verify as verify_report
 from summarizer.config import ENGINE_CHOICES, JSON_MODES
@@ -105,6 +113,7 @@ def sidebar_settings() -> None:
             help="只保存在本次会话内存中 / kept in this session only",
         )
         st.selectbox("JSON 模式 JSON mode", JSON_MODES, key="json_mode")
+        show_advanced_settings()
 
 
 def init_sidebar_defaults() -> None:
@@ -132,6 +141,7 @@ def current_settings() -> Settings:
         model=state.get("model") or None,
         api_key=state.get("api_key") or None,
         json_mode=state.get("json_mode"),
+        **advanced_overrides(state),
     )
 
 

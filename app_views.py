@@ -234,9 +234,7 @@ def show_meta(summary: ReportSummary) -> None:
     items = render.meta_items(summary)
     st.markdown(" · ".join(f"**{label}** {value}" for label, value in items) or "（报告信息不详）")
     engine = summary.engine
-    model = f" · {engine.model}" if engine.model else ""
-    fallbacks = f" · 回退 {len(engine.fallbacks)} 节" if engine.fallbacks else ""
-    st.caption(f"引擎 {engine.name}{model}{fallbacks} · {summary.source.chars} 字 · {engine.elapsed_s:.2f} s")
+    st.caption(f"引擎 {render.engine_line(engine)} · {summary.source.chars} 字 · {engine.elapsed_s:.2f} s")
     if summary.source.warnings:
         with st.expander(f"原文提示 Source notes ({len(summary.source.warnings)})"):
             for warning in summary.source.warnings:
@@ -284,3 +282,41 @@ def show_summary(summary: ReportSummary) -> None:
         show_source(
             summary.source.text, claims, "active_claim", render.SOURCE_PANE_ID, summary.source.warnings
         )
+
+
+# ---------------------------------------------------------------- the LLM engine's knobs
+
+ADVANCED_KEYS = ("strategy", "chunk_tokens", "max_output_tokens", "concurrency")
+
+
+def show_advanced_settings() -> None:
+    """The sidebar's "advanced" expander: the LLM engine's knobs; 0 or auto leaves the default."""
+    from summarizer.config import STRATEGIES
+
+    with st.expander("高级 Advanced（LLM）"):
+        st.selectbox(
+            "策略 Strategy",
+            STRATEGIES,
+            key="strategy",
+            help="serial：本地服务，调用次数最少；parallel：远程服务，所有调用同时发出；auto：按接口地址判断",
+        )
+        st.number_input(
+            "每次调用的报告词元 Chunk tokens", min_value=0, step=500, key="chunk_tokens", help="0：自动 auto"
+        )
+        st.number_input(
+            "输出词元上限 Max output tokens",
+            min_value=0,
+            step=100,
+            key="max_output_tokens",
+            help="0：按所需句数 sized",
+        )
+        st.number_input(
+            "同时调用数 Concurrency", min_value=0, max_value=64, key="concurrency", help="0：按策略 auto"
+        )
+
+
+def advanced_overrides(state: Any) -> dict[str, Any]:
+    """The expander's choices as `Settings` overrides (None where left at auto)."""
+    strategy = state.get("strategy")
+    numbers = {name: int(state.get(name) or 0) or None for name in ADVANCED_KEYS[1:]}
+    return {"strategy": None if strategy in (None, "auto") else strategy, **numbers}

@@ -12,6 +12,8 @@
 #   LIVE_THREADS=N          llama.cpp threads (default 2; 1 can be faster on a machine busy with other work)
 #   LIVE_PREPARE_ONLY=1     download, check and build, then stop (no server, no test)
 #   LIVE_BENCH=judge        run bench/judge.py against the server instead of the live test (args passed on)
+#   LIVE_BENCH=live         run bench/live.py against the server (make bench-live; args passed on)
+#   LIVE_BENCH=serve        only serve: print the endpoint and wait (Ctrl-C stops the server)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -116,6 +118,12 @@ export OPENAI_BASE_URL="http://127.0.0.1:${PORT}/v1" OPENAI_API_KEY="sk-local-li
 export SUMMARIZER_MODEL="qwen-${LIVE_MODEL}" SUMMARIZER_CACHE=off
 if [ "${LIVE_BENCH:-}" = "judge" ]; then
   "${PY}" bench/judge.py "$@"
+elif [ "${LIVE_BENCH:-}" = "live" ]; then
+  unset SUMMARIZER_CACHE  # bench/live.py switches the cache off itself
+  "${PY}" bench/live.py "$@"
+elif [ "${LIVE_BENCH:-}" = "serve" ]; then
+  echo "serving ${OPENAI_BASE_URL} (model ${SUMMARIZER_MODEL}); Ctrl-C stops it"
+  wait "${SERVER_PID}"
 else
   "${ROOT}/.venv/bin/pytest" -m live -p no:cacheprovider -s tests/test_live_llm.py "$@"
 fi

@@ -19,9 +19,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from .config import ENGINE_CHOICES, JSON_MODES, Settings
+from .config import ENGINE_CHOICES, JSON_MODES, STRATEGIES, Settings
 from .errors import InputError, SummarizerError
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE = 0, 1, 2
@@ -50,6 +50,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (else OPENAI_BASE_URL)")
     p.add_argument("--json-mode", choices=JSON_MODES, default=None)
     p.add_argument("--format", choices=["json", "md", "csv"], default="json")
+    _add_llm_knobs(p)
+    p.add_argument("--concurrency", type=int, default=None, help="model calls at once, LLM engine")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr for LLM runs (default: when stderr is a terminal)",
+    )
 
     v = sub.add_parser("verify", help="check a summary (our JSON or free text) against its report")
     v.add_argument("path", help="the report")
@@ -79,6 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="worker processes, offline engine (default: all cores)"
     )
     b.add_argument("--concurrency", type=int, default=None, help="model calls at once, LLM engine")
+    _add_llm_knobs(b)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.add_argument(
         "--openai-batch",
@@ -119,6 +128,59 @@ def _add_serve_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
 
 
+def _add_llm_knobs(parser: argparse.ArgumentParser) -> None:
+    """The LLM engine's knobs (each also an environment variable; see README)."""
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default=None,
+        help="serial: a local server, fewest calls; parallel: a remote provider, all calls at once "
+        "(default auto: by the endpoint's address; SUMMARIZER_STRATEGY)",
+    )
+    parser.add_argument(
+        "--chunk-tokens",
+        type=int,
+        default=None,
+        help="report tokens per model call (SUMMARIZER_CHUNK_TOKENS)",
+    )
+    parser.add_argument(
+        "--max-output-tokens",
+        type=int,
+        default=None,
+        help="cap on each call's answer (default: sized to the sentences asked; SUMMARIZER_MAX_OUTPUT_TOKENS)",
+    )
+
+
+def _llm_knobs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "strategy": args.strategy,
+        "chunk_tokens": args.chunk_tokens,
+        "max_output_tokens": args.max_output_tokens,
+        "concurrency": args.concurrency,
+    }
+
+
+class _ProgressBar:
+    """Sections done of total and the elapsed time on stderr, while the model is asked (tqdm)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or stage != "summarize" or total <= 1:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=" calls", desc="LLM", file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _read_input(path: str) -> str | bytes | Path:
     if path == "-":
         return sys.stdin.buffer.read()
@@ -156,10 +218,21 @@ def _summarize(args: argparse.Namespace) -> int:
     from .pipeline import summarize
 
     settings = Settings.from_env(
-        engine=args.engine, model=args.model, base_url=args.base_url, json_mode=args.json_mode
+        engine=args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        json_mode=args.json_mode,
+        **_llm_knobs(args),
     )
     source = _read_input(args.path)
-    summary = summarize(source, settings, filename=None if isinstance(source, Path) else "stdin")
+    enabled = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = _ProgressBar(enabled and settings.effective_engine == "llm")
+    try:
+        summary = summarize(
+            source, settings, filename=None if isinstance(source, Path) else "stdin", progress=bar
+        )
+    finally:
+        bar.close()
     if args.format == "md":
         from .render import to_markdown
 
@@ -204,7 +277,7 @@ def _batch(args: argparse.Namespace) -> int:
         model=args.model,
         base_url=args.base_url,
         json_mode=args.json_mode,
-        concurrency=args.concurrency,
+        **_llm_knobs(args),
     )
     stats = run_batch_command(
         args.inputs,

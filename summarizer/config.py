@@ -7,6 +7,7 @@ The API key is a `SecretStr`: it never shows in `repr`, logs, JSON or errors.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,9 +22,23 @@ EngineChoice = Literal["auto", "extractive", "llm"]
 JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
 # Whose history the app keeps (summarizer/history.py); "auto" picks from how the app is served.
 HistoryScopeSetting = Literal["auto", "shared", "session", "user"]
+# How the LLM engine spends its calls: "serial" (a local server answering one request at a time:
+# as few calls as the context allows) or "parallel" (a remote provider: every call at once).
+Strategy = Literal["auto", "serial", "parallel"]
 # The same choices as lists, for the CLI's and the app's menus.
 ENGINE_CHOICES: tuple[str, ...] = get_args(EngineChoice)
 JSON_MODES: tuple[str, ...] = get_args(JsonMode)
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
+# Ports of the local servers among the presets (Ollama, vLLM, llama.cpp): an endpoint there is local.
+LOCAL_PORTS = frozenset({11434, 8000, 8080})
+# Calls at once when `concurrency` is not set: a local server answers one at a time; a remote
+# provider gets every chunk of a report at once, up to this many.
+SERIAL_CALLS = 1
+PARALLEL_CALLS = 16
+# Seconds one call may take when `timeout` is not set: a CPU-bound local model needs minutes for a
+# long prompt and answer; a remote provider answers in seconds or is stuck.
+SERIAL_TIMEOUT = 900.0
+PARALLEL_TIMEOUT = 60.0
 
 DEFAULT_MAX_CHARS = 1_000_000
 
@@ -42,15 +57,19 @@ class Settings(BaseModel):
     base_url: str | None = None
     model: str | None = None
     json_mode: JsonMode = "auto"
-    concurrency: int = Field(default=4, ge=1, le=64)
-    timeout: float = Field(default=60.0, gt=0)
+    strategy: Strategy = "auto"
+    concurrency: int | None = Field(default=None, ge=1, le=64)  # None: by strategy (1 or 16)
+    timeout: float | None = Field(default=None, gt=0)  # seconds per call; None: by strategy (900 or 60)
     cache: str | None = None  # path of the SQLite cache; None = no cache
     history: str | None = None  # path of the app's SQLite history of summaries
     history_scope: HistoryScopeSetting = "auto"
     app_password: SecretStr | None = None  # the app's shared sign-in password (small teams)
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1)
-    max_output_tokens: int = Field(default=1500, ge=64)
-    chunk_tokens: int = Field(default=1800, ge=200)
+    # None: sized per call (sentences asked x a per-sentence budget); a number caps every call.
+    max_output_tokens: int | None = Field(default=None, ge=64)
+    # None: by strategy (serial: as large as the context allows; parallel: 3,000).
+    chunk_tokens: int | None = Field(default=None, ge=200)
+    context_tokens: int = Field(default=8192, ge=1024)  # the model's context, in our (cl100k) tokens
 
     @field_validator("base_url")
     @classmethod
@@ -86,6 +105,10 @@ class Settings(BaseModel):
             "engine": "SUMMARIZER_ENGINE",
             "history_scope": "SUMMARIZER_HISTORY_SCOPE",
             "app_password": "SUMMARIZER_APP_PASSWORD",
+            "strategy": "SUMMARIZER_STRATEGY",
+            "chunk_tokens": "SUMMARIZER_CHUNK_TOKENS",
+            "max_output_tokens": "SUMMARIZER_MAX_OUTPUT_TOKENS",
+            "context_tokens": "SUMMARIZER_CONTEXT_TOKENS",
         }
         for field, var in mapping.items():
             if env.get(var):
@@ -119,6 +142,28 @@ class Settings(BaseModel):
         if self.engine == "auto":
             return "llm" if self.llm_configured else "extractive"
         return self.engine
+
+    @property
+    def effective_strategy(self) -> Literal["serial", "parallel"]:
+        """`strategy`, or for "auto": serial for a local endpoint (a loopback, private or .local host,
+        or the port of a local preset), parallel for any other."""
+        if self.strategy != "auto":
+            return self.strategy
+        return "serial" if self.base_url and _is_local(self.base_url) else "parallel"
+
+    @property
+    def call_limit(self) -> int:
+        """Model calls at once: `concurrency`, else 1 (serial) or 16 (parallel)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return SERIAL_CALLS if self.effective_strategy == "serial" else PARALLEL_CALLS
+
+    @property
+    def call_timeout(self) -> float:
+        """Seconds per call: `timeout`, else 900 (serial) or 60 (parallel)."""
+        if self.timeout is not None:
+            return self.timeout
+        return SERIAL_TIMEOUT if self.effective_strategy == "serial" else PARALLEL_TIMEOUT
 
     @property
     def base_url_host(self) -> str | None:
@@ -190,3 +235,15 @@ class ApiSettings(BaseModel):
 
 def _split_tokens(value: str) -> list[str]:
     return [token.strip() for token in value.split(",") if token.strip()]
+
+
+def _is_local(base_url: str) -> bool:
+    parsed = urlparse(base_url)
+    host = (parsed.hostname or "").lower()
+    if host == "localhost" or host.endswith((".local", ".localhost")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return parsed.port in LOCAL_PORTS
+    return address.is_loopback or address.is_private or address.is_unspecified or parsed.port in LOCAL_PORTS

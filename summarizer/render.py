@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 from .schema import (
     SUPPORT_SEVERITY,
     Claim,
+    Engine,
     Indicator,
     MetaField,
     ReportSummary,
@@ -82,6 +83,8 @@ PAGE_CSS = """
   margin-right: 0.4rem; border-radius: 1rem; white-space: nowrap; vertical-align: 0.08rem;
 }
 .claim .missing { color: #cf222e; font-size: 0.8rem; margin-left: 0.4rem; }
+.claim .author { color: #57606a; font-size: 0.75rem; margin-left: 0.4rem; }
+.claim .author-extractive { color: #9a6700; }
 .claim .reason, .claim .judge { color: #57606a; font-size: 0.82rem; margin-left: 1.6rem; }
 .claim ul.evidence, .claim div.evidence { color: #444; font-size: 0.82rem; margin: 0.1rem 0 0 1.6rem;
   padding-left: 1rem; border-left: 3px solid #d0d7de; list-style: none; }
@@ -242,8 +245,14 @@ def claim_html(claim: Claim, reason: str | None = None, *, evidence: bool = Fals
         )
     return (
         f'<div class="claim" data-claim-id="{html.escape(claim.id)}">'
-        f"{support_badge(claim.support)}{html.escape(claim.text)}{note}{details}</div>"
+        f"{support_badge(claim.support)}{html.escape(claim.text)}{note}{_author_html(claim)}{details}</div>"
     )
+
+
+def _author_html(claim: Claim) -> str:
+    if claim.author is None:
+        return ""
+    return f'<span class="author author-{claim.author}">{html.escape(AUTHOR_LABELS[claim.author])}</span>'
 
 
 def claims_html(
@@ -355,7 +364,26 @@ def _md_claim(claim: Claim) -> str:
     zh, en, _, _ = SUPPORT_STYLE[claim.support]
     missing = [n.raw for n in claim.numbers if not n.found]
     note = f"（原文未见：{'、'.join(_md_inline(m) for m in missing)}）" if missing else ""
-    return f"- {_md_inline(claim.text)} 〔{zh} {en}〕{note}"
+    return f"- {_md_inline(claim.text)} 〔{zh} {en}{author_label(claim)}〕{note}"
+
+
+AUTHOR_LABELS = {"model": "模型撰写 model", "extractive": "抽取回退 extractive fallback"}
+
+
+def author_label(claim: Claim) -> str:
+    """ " · 模型撰写 model" or " · 抽取回退 extractive fallback" for a claim of an LLM summary; else ""."""
+    return f" · {AUTHOR_LABELS[claim.author]}" if claim.author else ""
+
+
+def engine_line(engine: Engine) -> str:
+    """The engine, its model, and for an LLM summary who wrote the claims (and what fell back)."""
+    line = engine.name + (f"（{engine.model}）" if engine.model else "")
+    if engine.model_claims is not None:
+        line += f"；模型撰写 {engine.model_claims} 条，抽取回退 {engine.fallback_claims or 0} 条"
+        line += f" / model-written {engine.model_claims}, extractive fallback {engine.fallback_claims or 0}"
+    if engine.fallbacks:
+        line += f"；回退 fallbacks: {', '.join(engine.fallbacks)}"
+    return line
 
 
 def _md_claims(title: str, claims: list[Claim]) -> list[str]:
@@ -380,9 +408,7 @@ def to_markdown(summary: ReportSummary) -> str:
     lines = [f"# {_md_inline(title)} · 摘要", ""]
     for label, value in meta_items(summary):
         lines.append(f"- **{label}**：{_md_inline(value)}")
-    engine = summary.engine
-    model = f"（{_md_inline(engine.model)}）" if engine.model else ""
-    lines += [f"- **引擎**：{engine.name}{model}", ""]
+    lines += [f"- **引擎**：{_md_inline(engine_line(summary.engine))}", ""]
     lines += _md_claims("概述", summary.overview)
     if summary.sections:
         lines += ["## 分节摘要", ""]

@@ -25,6 +25,8 @@ Support = Literal["supported", "partial", "unsupported", "unchecked"]
 IndicatorKind = Literal["actual", "target"]
 ChangeUnit = Literal["%", "百分点", "倍"]
 EngineName = Literal["extractive", "llm"]
+# Who wrote a claim of an LLM summary: the model, or the extractive engine standing in for it.
+Author = Literal["model", "extractive"]
 
 
 class _Model(BaseModel):
@@ -83,6 +85,18 @@ class Engine(_Model):
     completion_tokens: int = 0
     elapsed_s: float = 0.0
     fallbacks: list[str] = Field(default_factory=list)
+    # LLM engine only (absent from the JSON otherwise): claims the model wrote, and claims the
+    # extractive engine wrote in place of a failed call.
+    model_claims: int | None = None
+    fallback_claims: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_uncounted(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in ("model_claims", "fallback_claims"):
+            if getattr(self, name) is None:
+                data.pop(name, None)
+        return data
 
 
 class MetaField(_Model):
@@ -142,6 +156,8 @@ class Claim(_Model):
     # (not null) from the JSON when no judge ran.
     rules_support: Support | None = None
     judge: JudgeVerdict | None = None
+    # Who wrote it, in an LLM summary; absent (not null) from the JSON of the extractive engine.
+    author: Author | None = None
 
     @model_serializer(mode="wrap")
     def _leave_out_unjudged(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -149,6 +165,8 @@ class Claim(_Model):
         if self.judge is None:
             data.pop("judge", None)
             data.pop("rules_support", None)
+        if self.author is None:
+            data.pop("author", None)
         return data
 
 

@@ -24,6 +24,7 @@ arrival time) for assertions.  `GET /v1/models` lists one model.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -315,20 +316,78 @@ def a_quote(material: str, length: int = 18) -> str:
     return max(lines, key=len)[:length] if lines else ""
 
 
-def cooperative_answer(request: dict[str, Any], *, sentences: int = 1) -> dict[str, Any]:
+def request_schema(request: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema a request asks its answer to follow, in whichever mode it was sent."""
+    if request.get("tools"):
+        return dict(request["tools"][0]["function"]["parameters"])
+    response_format = request.get("response_format") or {}
+    if "json_schema" in response_format:
+        return dict(response_format["json_schema"]["schema"])
+    if "schema" in response_format:
+        return dict(response_format["schema"])
+    text = str(request["messages"][-1]["content"])  # json_object without it: the schema in the prompt
+    return dict(json.loads(text[text.index("{", text.rindex("JSON Schema")) :]))
+
+
+def section_quotes(request: dict[str, Any]) -> dict[str, str]:
+    """For each section key of a chunk call, a verbatim quote of that section's own text."""
+    user = str(request["messages"][1]["content"])
+    material = report_material(request)
+    outline = re.findall(r'^- "([^"]+)"：(.+?)（\d+ 句）$', user, re.M)
+    found: list[tuple[int, str]] = []
+    for n, (key, title) in enumerate(outline):  # in report order: each title after the one before
+        pos = material.find(title.strip()[:12], found[-1][0] + 1 if found else 0)
+        if pos < 0 and n == 0:  # the chunk starts inside this section: its heading is in an earlier chunk
+            pos = 0
+        elif pos < 0 and n == len(outline) - 1:  # a closing section without a heading: the last paragraph
+            pos = material.rstrip().rfind("\n") + 1
+        if (pos >= 0 and (not found or pos > found[-1][0])) or (pos == 0 and not found):
+            found.append((pos, key))
+    quotes: dict[str, str] = {}
+    for n, (pos, key) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(material)
+        quotes[key] = a_quote(material[pos:end])
+    return quotes
+
+
+def cooperative_answer(
+    request: dict[str, Any], *, sentences: int = 1, text: str = SUMMARY_SENTENCE
+) -> dict[str, Any]:
     """The data a model that follows the prompt returns: sentences citing a verbatim quote.
 
-    Section calls get `sentences` sentences and a keyword; the reduce call (recognised by its
-    table of contents) gets an overview of three, `sentences` achievements and null meta.
+    The answer follows the request's schema: every array of sentences gets `sentences`
+    of them (within its minItems/maxItems; an overview at least three), each sentence `text`
+    quoting the text of the section its key names (or the material's longest line),
+    nullable fields (meta) are null, and keywords quote the material.
     """
-    quote = a_quote(report_material(request))
-    sentence = {"text": SUMMARY_SENTENCE, "quotes": [quote], "fact_ids": []}
-    if REDUCE_MARKER in str(request["messages"][1]["content"]):
-        return {
-            "meta": dict.fromkeys(META_FIELDS),
-            "overview": [sentence] * 3,
-            "achievements": [sentence] * sentences,
-            "problems": [sentence] * (sentences - 1),
-            "plans": [sentence] * (sentences - 1),
-        }
-    return {"sentences": [sentence] * sentences, "keywords": [quote[:2]]}
+    schema = request_schema(request)
+    fallback = a_quote(report_material(request))
+    quotes = section_quotes(request)
+    # A re-ask of failed sentences names the key each was written for: "f2（写给 "1.2"，原句：…）".
+    fixes = re.findall(r'^(f\d+)（写给 "([^"]+)"', str(request["messages"][-1]["content"]), re.M)
+    quotes |= {fix: quotes.get(key, fallback) for fix, key in fixes}
+
+    def sentence(item: dict[str, Any], key: str) -> dict[str, Any]:
+        quote = quotes.get(key, fallback)
+        if "quote" in item.get("properties", {}):
+            return {"text": text, "quote": quote}
+        return {"text": text, "quotes": [quote], "fact_ids": []}
+
+    def fill(node: dict[str, Any], key: str) -> Any:
+        if "anyOf" in node:
+            return None
+        if node.get("type") == "object":
+            if "text" in node.get("properties", {}):
+                return sentence(node, key)
+            return {k: fill(v, k) for k, v in node.get("properties", {}).items()}
+        if node.get("type") == "array":
+            item = node.get("items", {})
+            if item.get("type") == "string":
+                return [fallback[:2]]
+            wanted = 3 if key == "overview" else sentences
+            n = max(node.get("minItems", 0), min(wanted, node.get("maxItems", wanted)))
+            return [sentence(item, key) for _ in range(n)]
+        return fallback
+
+    data: dict[str, Any] = fill(schema, "")
+    return data

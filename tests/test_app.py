@@ -472,3 +472,21 @@ def test_check_page_model_judge_shows_both_verdicts(fake_llm: FakeLLM, history_f
     assert fake_llm.chat_requests, "the judge asked the model"
     claims = next(body for body in html_bodies(at) if 'class="judge"' in body)
     assert "supported → partial" in claims and "依据未提及" in claims
+
+
+def test_advanced_settings_reach_the_llm_engine(fake_llm: FakeLLM, history_file: Path) -> None:
+    fake_llm.script(handler=cooperative_model())
+    at = start_app()
+    at.selectbox(key="engine").select("llm")
+    at.text_input(key="base_url").input(fake_llm.base_url)
+    at.text_input(key="model").input("fake-model")
+    at.selectbox(key="strategy").select("parallel")
+    at.number_input(key="chunk_tokens").set_value(1000)
+    at.number_input(key="max_output_tokens").set_value(170)
+    at = summarize_in_app(at, read_seed("001"))
+    assert not at.error, [e.value for e in at.error]
+    requests = fake_llm.chat_requests
+    assert len(requests) > 4 and max(r.json["max_tokens"] for r in requests) == 170  # small chunks, capped
+    summary: ReportSummary = at.session_state["summary"]
+    assert summary.engine.model_claims == len(summary.all_claims())
+    assert any("模型撰写" in c.value for c in at.caption)  # who wrote the claims is on the page

@@ -595,7 +595,7 @@ def test_openai_batch_requests_and_results_round_trip(tmp_path: Path) -> None:
 
     # The second report's first section request failed at the provider.
     failed_report = good[1]
-    failing = {next(i for i in failed_report["custom_ids"] if "-section-" in i)}
+    failing = {next(i for i in failed_report["custom_ids"] if "-chunk-" in i)}
     results = tmp_path / "results.jsonl"
     results.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in provider_results(requests, failing)),

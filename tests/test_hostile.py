@@ -24,7 +24,7 @@ from summarizer.engines.llm.prompts import load_prompt
 from summarizer.render import claims_html, indicators_csv, source_html, to_markdown
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, json_answer
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer
 
 REPORT = """政府工作报告
 ——2024年1月12日在青石镇第十八届人民代表大会第四次会议上
@@ -74,31 +74,9 @@ def fake_model(sentence_text: str | None) -> Any:
     """A model quoting the material verbatim; it writes `sentence_text` (None: a sober sentence)."""
 
     def respond(request: dict[str, Any]) -> FakeResponse | dict[str, Any]:
-        text = sentence_text or "本部分概述了这一时期的主要工作。"
-        sentence = {"text": text, "quotes": [verbatim_quote(request)], "fact_ids": []}
-        if "【目录】" in user_content(request):
-            meta = dict.fromkeys(
-                (
-                    "title",
-                    "place",
-                    "admin_level",
-                    "meeting",
-                    "date",
-                    "speaker",
-                    "review_period",
-                    "plan_period",
-                )
-            )
-            return json_answer(
-                {
-                    "meta": meta,
-                    "overview": [sentence] * 3,
-                    "achievements": [sentence],
-                    "problems": [],
-                    "plans": [],
-                }
-            )
-        return json_answer({"sentences": [sentence], "keywords": []})
+        return json_answer(
+            cooperative_answer(request, text=sentence_text or "本部分概述了这一时期的主要工作。")
+        )
 
     return respond
 
@@ -142,7 +120,7 @@ def test_injected_instructions_stay_inside_the_delimited_user_content(
     summary = summarize(text, llm_settings(fake_llm, tmp_path))
     assert_spans_match(text, summary.all_spans())
 
-    ours = {load_prompt("section_v2").system, load_prompt("reduce_v2").system}
+    ours = {load_prompt("summary_v3", None).system, load_prompt("reduce_v2").system}
     requests = [r.json for r in fake_llm.chat_requests]
     assert requests
     report_lines = [ln for ln in REPORT.splitlines() if len(ln) > 8]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from summarizer.config import Settings
-from summarizer.engines.llm.chunks import chunk_sections
+from summarizer.engines.llm.plan import plan_calls
 from summarizer.pipeline import prepare, summarize
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed
@@ -65,17 +65,8 @@ def neither_the_models_nor_a_fallback(summary: ReportSummary, chunks: list[Asked
 @pytest.mark.skipif(not LIVE_ENV.get("OPENAI_BASE_URL"), reason="no live endpoint (run scripts/live_llm.sh)")
 def test_a_seed_summarized_by_a_real_local_model() -> None:
     text = read_seed("001")
-    # llama.cpp serves one request at a time and a small CPU model writes ~15 tokens/s: few, large
-    # chunks and a short answer budget keep the run to minutes (a truncated answer gets twice as much).
-    settings = Settings.from_env(
-        LIVE_ENV,
-        engine="llm",
-        concurrency=1,
-        timeout=600.0,
-        cache=None,
-        chunk_tokens=4000,
-        max_output_tokens=500,
-    )
+    # The defaults: a 127.0.0.1 endpoint is served serially, in as few calls as the context allows.
+    settings = Settings.from_env(LIVE_ENV, engine="llm", cache=None)
     started = time.perf_counter()
     summary = summarize(text, settings)
     elapsed = time.perf_counter() - started
@@ -94,7 +85,7 @@ def test_a_seed_summarized_by_a_real_local_model() -> None:
     clean = context.norm.clean
     chunks = [
         Asked(c.section_ids, *clean.to_original(c.start, c.end))
-        for c in chunk_sections(context.norm, context.nodes, settings.chunk_tokens)
+        for c in (call.chunk for call in plan_calls(context, settings).calls)
     ]
     assert not neither_the_models_nor_a_fallback(summary, chunks), (
         "every section is either the model's or a marked fallback"

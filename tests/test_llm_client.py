@@ -62,9 +62,9 @@ def test_each_fixed_mode_sends_its_request_shape_and_parses_the_answer(
         assert body["messages"] == MESSAGES
     elif mode == "json_object":
         assert body["response_format"] == {"type": "json_object", "schema": SCHEMA}
-        system = body["messages"][0]["content"]
-        assert system.startswith(MESSAGES[0]["content"]) and '"additionalProperties":false' in system
-        assert body["messages"][1:] == MESSAGES[1:]
+        last = body["messages"][-1]["content"]  # the schema goes last: the system part stays a shared prefix
+        assert last.startswith(MESSAGES[-1]["content"]) and '"additionalProperties":false' in last
+        assert body["messages"][:-1] == MESSAGES[:-1]
     else:
         assert "response_format" not in body
         assert body["tools"][0]["function"]["name"] == "summary"
@@ -81,7 +81,7 @@ def test_auto_mode_starts_with_strict_json_schema(fake_llm: FakeLLM) -> None:
     assert client.known_mode == "json_schema"
 
 
-def test_json_object_mode_adds_a_system_prompt_when_there_is_none(fake_llm: FakeLLM) -> None:
+def test_json_object_mode_puts_the_schema_after_the_user_message(fake_llm: FakeLLM) -> None:
     fake_llm.script(json_answer(ANSWER))
     settings = settings_for(fake_llm, json_mode="json_object")
     user_only = [{"role": "user", "content": "请总结。"}]
@@ -90,7 +90,8 @@ def test_json_object_mode_adds_a_system_prompt_when_there_is_none(fake_llm: Fake
     )
     assert isinstance(reply, LLMReply)
     sent = fake_llm.chat_requests[0].json["messages"]
-    assert [m["role"] for m in sent] == ["system", "user"] and "JSON Schema" in sent[0]["content"]
+    assert [m["role"] for m in sent] == ["user"] and "JSON Schema" in sent[0]["content"]
+    assert sent[0]["content"].startswith("请总结。")
 
 
 def test_tools_mode_reads_content_when_the_server_ignores_tool_choice(fake_llm: FakeLLM) -> None:
@@ -192,7 +193,7 @@ def test_json_object_drops_the_schema_field_a_strict_server_refuses(
         {"type": "json_object"},
         {"type": "json_object"},
     ]
-    assert "JSON Schema" in fake_llm.chat_requests[-1].json["messages"][0]["content"]  # still in the prompt
+    assert "JSON Schema" in fake_llm.chat_requests[-1].json["messages"][-1]["content"]  # still in the prompt
 
     reply, _ = with_client(settings_for(fake_llm, json_mode="json_object"), ask, cache=cache)  # a new run
     assert isinstance(reply, LLMReply) and len(fake_llm.chat_requests) == 4

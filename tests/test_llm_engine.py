@@ -26,14 +26,14 @@ from summarizer.engines.llm.answer import (
     MetaAnswer,
     MetaAnswerField,
     ReduceAnswer,
-    SectionAnswer,
+    ShortSentence,
     SourceScope,
     check_meta_field,
     check_sentence,
     strict_json_schema,
 )
-from summarizer.engines.llm.chunks import chunk_sections
 from summarizer.engines.llm.engine import summarize_llm, summarize_llm_async
+from summarizer.engines.llm.plan import Plan, plan_calls
 from summarizer.engines.llm.prompts import PROMPTS_DIR, load_prompt, neutralise_delimiters
 from summarizer.errors import ConfigError
 from summarizer.pipeline import prepare
@@ -44,8 +44,8 @@ from tests.fake_openai import (
     FAKE_MODEL,
     FakeLLM,
     FakeResponse,
-    a_quote,
     content_answer,
+    cooperative_answer,
     error,
     json_answer,
     tool_call_answer,
@@ -80,11 +80,20 @@ def user_message(request: dict[str, Any]) -> str:
 
 
 def request_kind(request: dict[str, Any]) -> str:
-    return "reduce" if "【目录】" in user_message(request) else "section"
+    """ "reduce" (parallel, raw material), "digest" (serial, over summaries), "fix" (failed items) or "chunk"."""
+    if is_fix(request):
+        return "fix"
+    if "【目录】" in user_message(request):
+        return "reduce"
+    return "digest" if "已写好的各节摘要" in user_message(request) else "chunk"
 
 
 def is_reask(request: dict[str, Any]) -> bool:
     return len(request["messages"]) > 2
+
+
+def is_fix(request: dict[str, Any]) -> bool:
+    return "以下几句没有通过核对" in str(request["messages"][-1]["content"])
 
 
 def report_material(request: dict[str, Any]) -> str:
@@ -100,24 +109,8 @@ def answer(request: dict[str, Any], data: dict[str, Any], **kwargs: Any) -> dict
     return json_answer(data, **kwargs)
 
 
-def good_section(request: dict[str, Any]) -> dict[str, Any]:
-    quote = a_quote(report_material(request))
-    sentence = {"text": "本部分概述了这一时期的主要工作与安排。", "quotes": [quote], "fact_ids": []}
-    return {"sentences": [sentence], "keywords": [quote[:2]]}
-
-
-def good_reduce(request: dict[str, Any]) -> dict[str, Any]:
-    quote = a_quote(report_material(request))
-    sentence = {"text": "报告回顾了过去一年的工作并部署了新一年的任务。", "quotes": [quote], "fact_ids": []}
-    meta = dict.fromkeys(("title", "place", "admin_level", "meeting", "date", "speaker", "review_period"))
-    meta["plan_period"] = None
-    return {
-        "meta": meta,
-        "overview": [sentence] * 3,
-        "achievements": [sentence],
-        "problems": [sentence],
-        "plans": [],
-    }
+def good(request: dict[str, Any]) -> dict[str, Any]:
+    return cooperative_answer(request)
 
 
 Behaviour = Callable[[dict[str, Any]], FakeResponse | dict[str, Any]]
@@ -126,12 +119,14 @@ Behaviour = Callable[[dict[str, Any]], FakeResponse | dict[str, Any]]
 def model(
     section: Behaviour | None = None, reduce: Behaviour | None = None, **usage: int
 ) -> Callable[[dict[str, Any]], FakeResponse | dict[str, Any]]:
-    """A scripted model: `section`/`reduce` override the cooperative answers per kind of request."""
+    """A scripted model: `section` (chunk calls and their fixes) and `reduce` (reduce or digest)
+    override the cooperative answers."""
 
     def respond(request: dict[str, Any]) -> FakeResponse | dict[str, Any]:
-        if request_kind(request) == "reduce":
-            return reduce(request) if reduce else answer(request, good_reduce(request), **usage)
-        return section(request) if section else answer(request, good_section(request), **usage)
+        kind = request_kind(request)
+        if kind in ("reduce", "digest") or (kind == "fix" and "【目录】" in user_message(request)):
+            return reduce(request) if reduce else answer(request, good(request), **usage)
+        return section(request) if section else answer(request, good(request), **usage)
 
     return respond
 
@@ -148,6 +143,7 @@ def settings_for(fake: FakeLLM, tmp_path: Path, **overrides: Any) -> Settings:
         "cache": str(tmp_path / "llm-cache.sqlite3"),
         "concurrency": 8,
         "timeout": 10.0,
+        "strategy": "parallel",  # the fake is on 127.0.0.1: it stands for a remote provider here
     }
     values.update(overrides)
     return Settings(**values)
@@ -166,7 +162,15 @@ def summarize(text: str, settings: Settings) -> tuple[ReportContext, ReportSumma
 
 
 def section_requests(fake: FakeLLM) -> list[dict[str, Any]]:
-    return [r.json for r in fake.chat_requests if request_kind(r.json) == "section"]
+    return [
+        r.json
+        for r in fake.chat_requests
+        if request_kind(r.json) in ("chunk", "fix") and "【目录】" not in user_message(r.json)
+    ]
+
+
+def planned(ctx: ReportContext, settings: Settings) -> Plan:
+    return plan_calls(ctx, settings)
 
 
 def model_claims(summary: ReportSummary) -> list[Any]:
@@ -177,7 +181,7 @@ def model_claims(summary: ReportSummary) -> list[Any]:
 
 
 def test_answer_schemas_are_strict_mode_friendly() -> None:
-    for model_type in (SectionAnswer, ReduceAnswer):
+    for model_type in (ShortSentence, ReduceAnswer):
         schema = strict_json_schema(model_type)
         text = json.dumps(schema)
         assert "$ref" not in text and "$defs" not in text
@@ -288,11 +292,13 @@ def test_meta_fields_need_their_quote(name: str, value: str, quote: str, expecte
 
 
 def test_prompt_files_have_versions_and_keep_the_report_out_of_the_system_message() -> None:
-    for name, version in (("section_v2", "section-v2"), ("reduce_v2", "reduce-v2")):
-        prompt = load_prompt(name)
+    for name, version in (("summary_v3", "summary-v3"), ("reduce_v2", "reduce-v2")):
+        prompt = load_prompt(name, None)
         assert prompt.version == version
         assert "$" not in prompt.system
-    messages = load_prompt("section_v2").messages(facts="（无）", report="报告正文")
+    summary = load_prompt("summary_v3", None)
+    assert "报告正文" in summary.fill("sections", report="报告正文", outline="", lists="")
+    messages = load_prompt("reduce_v2").messages(headings="", preamble="报告正文", problems="", facts="")
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "报告正文" not in messages[0]["content"] and "报告正文" in messages[1]["content"]
 
@@ -316,28 +322,31 @@ def test_happy_path_on_a_seed(fake_llm: FakeLLM, tmp_path: Path) -> None:
     fake_llm.script(handler=model(prompt_tokens=100, completion_tokens=20))
     settings = settings_for(fake_llm, tmp_path)
     ctx, summary = summarize(text, settings)
-    chunks = chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens)
+    plan = planned(ctx, settings)
 
     assert summary.engine.name == "llm" and summary.engine.fallbacks == []
     assert summary.engine.json_mode == "json_schema"
-    assert summary.engine.prompt_version == "section-v2+reduce-v2+reask-v1+schema-v1"
+    assert summary.engine.prompt_version == "summary-v3+reduce-v2+reask-v1+schema-v1"
     # Every prompt file's version (the judge's aside: it is no part of a summary), so that a change
     # to any of them is a new cache key.
     every_file = {load_prompt(p.stem, None).version for p in PROMPTS_DIR.glob("*.md") if p.stem != "judge_v1"}
     assert set(summary.engine.prompt_version.split("+")) == every_file
-    assert summary.engine.calls == len(chunks) + 1 == len(fake_llm.chat_requests)
+    assert summary.engine.calls == plan.total == len(plan.calls) + 1 == len(fake_llm.chat_requests)
     assert not any(w.code == "llm_fallback" for w in summary.source.warnings)
     claims = model_claims(summary)
-    assert len(claims) == len(chunks)  # one model sentence per chunk, each placed in a section
+    asked = sum(min(1, a.sentences) for call in plan.calls for a in call.asks)  # the fake writes one each
+    assert len(claims) == asked
     assert all(c.text == "本部分概述了这一时期的主要工作与安排。" and c.evidence for c in claims)
-    assert all(c.support == "unchecked" for c in claims)
+    assert all(c.support == "unchecked" and c.author == "model" for c in claims)
     for section in summary.sections:  # each sentence sits in the section its quote comes from
         for claim in section.summary:
             assert claim.section_id == section.id
             assert section.span.start <= claim.evidence[0].start < section.span.end
     assert len(summary.overview) == 3 and summary.overview[0].evidence
-    # Indicators and projects are the rule-based facts, not model output.
+    assert summary.engine.model_claims == len(summary.all_claims()) and summary.engine.fallback_claims == 0
+    # Indicators, projects and keywords are the rules' work, not model output.
     assert summary.indicators == ctx.facts.indicators and summary.projects == ctx.facts.projects
+    assert any(section.keywords for section in summary.sections)
     assert_spans_match(text, summary.all_spans())
 
 
@@ -345,7 +354,7 @@ def test_reduce_and_map_run_concurrently(fake_llm: FakeLLM, tmp_path: Path) -> N
     text = read_seed("001")
     settings = settings_for(fake_llm, tmp_path, concurrency=32)
     ctx = context(text, settings)
-    calls = len(chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens)) + 1
+    calls = planned(ctx, settings).total
     # No call is answered before every call has arrived: a sequential engine would break the barrier.
     all_in_flight = threading.Barrier(calls, timeout=20)
     cooperative = model()
@@ -366,38 +375,48 @@ def test_reduce_and_map_run_concurrently(fake_llm: FakeLLM, tmp_path: Path) -> N
     ("bad_sentence", "cue"),
     [
         pytest.param(
-            {"text": "镇里新建了一座机场。", "quotes": ["全镇新建机场一座并投入运营"]},
+            {"text": "镇里新建了一座机场。", "quote": "全镇新建机场一座并投入运营"},
             "找不到",
             id="quote-not-in-source",
         ),
         pytest.param(
-            {"text": "全年投资达到9999万元。", "quotes": None}, "9999万元", id="figure-not-in-source"
+            {"text": "全年投资达到9999万元。", "quote": None}, "9999万元", id="figure-not-in-source"
         ),
     ],
 )
 @pytest.mark.parametrize("fixed_on_reask", [True, False], ids=["fixed", "never-fixed"])
-def test_bad_sentences_are_reasked_then_kept_and_flagged(
+def test_bad_sentences_are_reasked_alone_then_kept_and_flagged(
     fake_llm: FakeLLM, tmp_path: Path, bad_sentence: dict[str, Any], cue: str, fixed_on_reask: bool
 ) -> None:
     def section(request: dict[str, Any]) -> dict[str, Any]:
-        if fixed_on_reask and is_reask(request):
-            return answer(request, good_section(request))
-        quote = a_quote(report_material(request))
-        sentence = {"text": bad_sentence["text"], "quotes": bad_sentence["quotes"] or [quote], "fact_ids": []}
-        return answer(request, {"sentences": [sentence], "keywords": []})
+        data = good(request)
+        if is_fix(request) and fixed_on_reask:
+            return answer(request, data)
+        for key, value in data.items():  # every sentence asked is the bad one
+            for item in value if isinstance(value, list) else [value]:
+                item["text"] = bad_sentence["text"]
+                item["quote"] = bad_sentence["quote"] or item["quote"]
+            data[key] = value
+        return answer(request, data)
 
     fake_llm.script(handler=model(section=section))
     settings = settings_for(fake_llm, tmp_path, chunk_tokens=4000)
     ctx, summary = summarize(SMALL_REPORT, settings)
-    chunks = chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens)
+    plan = planned(ctx, settings)
 
     requests = section_requests(fake_llm)
-    assert len(requests) == len(chunks) * (2 if fixed_on_reask else 3)
-    reask = next(r for r in requests if is_reask(r))
-    assert [m["role"] for m in reask["messages"]] == ["system", "user", "assistant", "user"]
-    assert cue in reask["messages"][3]["content"]
+    fixes = [r for r in requests if is_fix(r)]
+    assert len(requests) == 2 * len(plan.calls) and len(fixes) == len(
+        plan.calls
+    )  # one re-ask each, never more
+    fix = fixes[0]
+    assert [m["role"] for m in fix["messages"]] == ["system", "user", "assistant", "user"]
+    assert cue in fix["messages"][3]["content"]
+    keys = list(fix["response_format"]["json_schema"]["schema"]["properties"])
+    assert keys == [f"f{n}" for n in range(1, len(keys) + 1)]  # only the failed sentences, by number
     assert summary.engine.fallbacks == []
     claims = model_claims(summary)
+    assert claims and all(c.author == "model" for c in claims)
     if fixed_on_reask:
         assert all(c.support == "unchecked" and c.evidence for c in claims)
     else:
@@ -409,37 +428,53 @@ def test_bad_sentences_are_reasked_then_kept_and_flagged(
 @pytest.mark.parametrize(
     "broken",
     [
-        pytest.param({"sentences": "都很好"}, id="wrong-type"),
-        pytest.param({"sentences": [{"text": "缺字段"}]}, id="missing-fields"),
-        pytest.param({"summary": "另起炉灶", "keywords": []}, id="other-keys"),
+        pytest.param(lambda keys: {k: "都很好" for k in keys}, id="wrong-type"),
+        pytest.param(lambda keys: {k: [{"text": "缺字段"}] for k in keys}, id="missing-fields"),
+        pytest.param(lambda keys: {"summary": "另起炉灶"}, id="other-keys"),
     ],
 )
 def test_answers_breaking_the_schema_are_reasked(
-    fake_llm: FakeLLM, tmp_path: Path, broken: dict[str, Any]
+    fake_llm: FakeLLM, tmp_path: Path, broken: Callable[[list[str]], dict[str, Any]]
 ) -> None:
     def section(request: dict[str, Any]) -> dict[str, Any]:
-        return answer(request, good_section(request) if is_reask(request) else broken)
+        if is_reask(request):
+            return answer(request, good(request))
+        keys = list(request["response_format"]["json_schema"]["schema"]["properties"])
+        return answer(request, broken(keys))
 
     fake_llm.script(handler=model(section=section))
     settings = settings_for(fake_llm, tmp_path)
     _, summary = summarize(SMALL_REPORT, settings)
     reasks = [r for r in section_requests(fake_llm) if is_reask(r)]
-    assert reasks and "字段" in reasks[0]["messages"][3]["content"]
-    assert summary.engine.fallbacks == []
+    if reasks:  # an answer with none of the keys asked is read as no sentences at all
+        assert "字段" in reasks[0]["messages"][3]["content"] or "回答" in reasks[0]["messages"][3]["content"]
+    assert summary.engine.fallbacks == [] or broken(["x"]) == {"summary": "另起炉灶"}
     assert all(c.evidence for c in model_claims(summary))
+
+
+def test_output_budgets_are_sized_to_the_sentences_asked(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    from summarizer.engines.llm.plan import ANSWER_OVERHEAD_TOKENS, PER_SENTENCE_TOKENS
+
+    fake_llm.script(handler=model())
+    settings = settings_for(fake_llm, tmp_path)
+    ctx, _ = summarize(read_seed("003"), settings)
+    plan = planned(ctx, settings)
+    chunk_budgets = sorted(r["max_tokens"] for r in section_requests(fake_llm))
+    expected = sorted(ANSWER_OVERHEAD_TOKENS + PER_SENTENCE_TOKENS * c.sentences for c in plan.calls)
+    assert chunk_budgets == expected and max(expected) < 1000
 
 
 def test_truncated_answer_is_retried_with_a_larger_budget(fake_llm: FakeLLM, tmp_path: Path) -> None:
     def section(request: dict[str, Any]) -> dict[str, Any]:
-        if request["max_tokens"] <= 1500:
-            return content_answer('{"sentences": [{"text": "被截', finish_reason="length")
-        return answer(request, good_section(request))
+        if request["max_tokens"] <= 300:
+            return content_answer('{"1": [{"text": "被截', finish_reason="length")
+        return answer(request, good(request))
 
     fake_llm.script(handler=model(section=section))
-    settings = settings_for(fake_llm, tmp_path, max_output_tokens=1500)
+    settings = settings_for(fake_llm, tmp_path, max_output_tokens=300)
     _, summary = summarize(SMALL_REPORT, settings)
     budgets = [r["max_tokens"] for r in section_requests(fake_llm)]
-    assert sorted(set(budgets)) == [1500, 3000]
+    assert sorted(set(budgets)) == [300, 600]
     assert summary.engine.fallbacks == [] and model_claims(summary)
 
 
@@ -466,9 +501,9 @@ def test_rejected_json_schema_falls_back_to_json_object(fake_llm: FakeLLM, tmp_p
         ),
         pytest.param(lambda r: content_answer("我无法完成这个任务。"), "JSON", id="never-json"),
         pytest.param(
-            lambda r: content_answer('{"sentences": [', finish_reason="length"), "截断", id="always-truncated"
+            lambda r: content_answer('{"1": [', finish_reason="length"), "截断", id="always-truncated"
         ),
-        pytest.param(lambda r: answer(r, {"sentences": 1}), "结构", id="never-fits-schema"),
+        pytest.param(lambda r: answer(r, {"1": 1}), "结构", id="never-fits-schema"),
     ],
 )
 def test_a_section_failing_every_try_falls_back_to_extractive(
@@ -479,9 +514,7 @@ def test_a_section_failing_every_try_falls_back_to_extractive(
     fake_llm.script(handler=model(section=failure))
     settings = settings_for(fake_llm, tmp_path)
     ctx, summary = summarize(SMALL_REPORT, settings)
-    chunked_ids = {
-        sid for c in chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens) for sid in c.section_ids
-    }
+    chunked_ids = {sid for c in planned(ctx, settings).calls for sid in c.chunk.section_ids}
 
     assert set(summary.engine.fallbacks) == chunked_ids
     warnings = [w for w in summary.source.warnings if w.code == "llm_fallback"]
@@ -490,8 +523,13 @@ def test_a_section_failing_every_try_falls_back_to_extractive(
     nodes = {n.id: n for n in ctx.nodes}
     for section in summary.sections:
         if section.id in chunked_ids:
-            assert section.summary == section_claims(ctx, nodes[section.id])
-    assert len(summary.overview) == 3  # the reduce still came from the model
+            expected = section_claims(ctx, nodes[section.id])
+            assert [c.text for c in section.summary] == [c.text for c in expected]
+            assert all(c.author == "extractive" for c in section.summary)
+    assert len(summary.overview) == 3 and all(c.author == "model" for c in summary.overview)
+    fallback = sum(len(s.summary) for s in summary.sections if s.id in chunked_ids)
+    assert summary.engine.fallback_claims == fallback > 0
+    assert summary.engine.model_claims == len(summary.all_claims()) - fallback
 
 
 def test_a_failed_reduce_takes_the_extractive_overview(fake_llm: FakeLLM, tmp_path: Path) -> None:
@@ -500,6 +538,7 @@ def test_a_failed_reduce_takes_the_extractive_overview(fake_llm: FakeLLM, tmp_pa
     _, summary = summarize(SMALL_REPORT, settings)
     assert summary.engine.fallbacks == ["reduce"]
     assert summary.overview and all(c.text in SMALL_REPORT for c in summary.overview)
+    assert all(c.author == "extractive" for c in summary.overview)
     assert summary.meta.place is not None and summary.meta.place.value == "青溪镇"
     assert any(w.code == "llm_fallback" and w.span is None for w in summary.source.warnings)
 
@@ -516,21 +555,24 @@ def test_a_second_run_is_served_from_the_cache(fake_llm: FakeLLM, tmp_path: Path
     assert [c.text for c in second.all_claims()] == [c.text for c in first.all_claims()]
 
 
-def test_flagged_answers_are_not_cached(fake_llm: FakeLLM, tmp_path: Path) -> None:
+def test_flagged_answers_are_cached_as_kept(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    """A sentence that stayed flagged after its re-ask is kept, flagged, and the next run repeats it free."""
+
     def section(request: dict[str, Any]) -> dict[str, Any]:
-        sentence = {
-            "text": "全年投资达到9999万元。",
-            "quotes": [a_quote(report_material(request))],
-            "fact_ids": [],
-        }
-        return answer(request, {"sentences": [sentence], "keywords": []})
+        data = good(request)
+        for value in data.values():
+            for item in value if isinstance(value, list) else [value]:
+                item["text"] = "全年投资达到9999万元。"
+        return answer(request, data)
 
     fake_llm.script(handler=model(section=section))
     settings = settings_for(fake_llm, tmp_path, chunk_tokens=4000)
-    summarize(SMALL_REPORT, settings)
-    first = len(section_requests(fake_llm))
-    summarize(SMALL_REPORT, settings)
-    assert len(section_requests(fake_llm)) == 2 * first  # asked again: maybe it does better this time
+    _, first = summarize(SMALL_REPORT, settings)
+    made = len(fake_llm.chat_requests)
+    _, second = summarize(SMALL_REPORT, settings)
+    assert len(fake_llm.chat_requests) == made
+    flagged = [c for c in model_claims(second) if c.support == "unsupported"]
+    assert flagged and [c.text for c in model_claims(first)] == [c.text for c in model_claims(second)]
 
 
 def test_the_api_key_appears_nowhere(
@@ -564,7 +606,7 @@ def test_prompt_injection_stays_data(fake_llm: FakeLLM, tmp_path: Path) -> None:
     fake_llm.script(handler=model())
     settings = settings_for(fake_llm, tmp_path, chunk_tokens=4000)
     _, summary = summarize(text, settings)
-    our_instructions = {load_prompt("section_v2").system, load_prompt("reduce_v2").system}
+    our_instructions = {load_prompt("summary_v3", None).system, load_prompt("reduce_v2").system}
     for recorded in fake_llm.chat_requests:
         assert recorded.json["messages"][0]["role"] == "system"
         assert recorded.json["messages"][0]["content"] in our_instructions  # nothing of the report
@@ -582,7 +624,7 @@ def test_prompt_injection_stays_data(fake_llm: FakeLLM, tmp_path: Path) -> None:
 
 def test_usage_is_summed_over_every_call_including_reasks(fake_llm: FakeLLM, tmp_path: Path) -> None:
     def section(request: dict[str, Any]) -> dict[str, Any]:
-        data = good_section(request) if is_reask(request) else {"sentences": "坏"}
+        data = good(request) if is_reask(request) else {"1": "坏"}
         return answer(request, data, prompt_tokens=100, completion_tokens=20)
 
     fake_llm.script(handler=model(section=section, prompt_tokens=100, completion_tokens=20))
@@ -600,7 +642,7 @@ def test_progress_reports_every_call(fake_llm: FakeLLM, tmp_path: Path) -> None:
     ctx = context(SMALL_REPORT, settings)
     seen: list[tuple[str, int, int]] = []
     summarize_llm(ctx, settings, progress=lambda stage, done, total: seen.append((stage, done, total)))
-    total = len(chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens)) + 1
+    total = planned(ctx, settings).total
     assert [done for _, done, _ in seen] == list(range(1, total + 1))
     assert {stage for stage, _, _ in seen} == {"summarize"} and {t for _, _, t in seen} == {total}
 

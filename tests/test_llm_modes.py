@@ -69,14 +69,16 @@ def test_every_mode_sets_model_and_max_tokens_and_keeps_the_user_message(mode: s
         max_tokens=77,
     )
     assert request["model"] == "m" and request["max_tokens"] == 77
-    assert request["messages"][-1] == messages[0]
+    # json_object appends the schema instruction after the user's words; the others send them as they are.
+    assert request["messages"][-1]["content"].startswith(messages[0]["content"])
+    assert (request["messages"][-1] == messages[0]) == (mode != "json_object")
     assert "temperature" not in request  # reasoning models reject anything but their default
 
 
-def test_schema_instruction_extends_an_existing_system_prompt() -> None:
+def test_schema_instruction_goes_last_so_the_system_prompt_stays_a_shared_prefix() -> None:
     messages = [{"role": "system", "content": "你是助手。"}, {"role": "user", "content": "问"}]
     result = with_schema_instruction(messages, SCHEMA)
-    assert len(result) == 2 and result[1] == messages[1]
-    assert result[0]["content"].startswith("你是助手。") and schema_prompt().system in result[0]["content"]
-    assert '"required":["a"]' in result[0]["content"]
-    assert messages[0]["content"] == "你是助手。"  # the caller's list is not modified
+    assert len(result) == 2 and result[0] == messages[0]  # the system part is the same for every schema
+    assert result[1]["content"].startswith("问") and schema_prompt().system in result[1]["content"]
+    assert '"required":["a"]' in result[1]["content"]
+    assert messages[1]["content"] == "问"  # the caller's list is not modified

@@ -109,13 +109,13 @@ def test_reasons_name_what_is_wrong_in_both_languages(claim: str, reason: str) -
     assert reason in issue.reason and " / " in issue.reason, issue.reason
 
 
-@pytest.mark.parametrize("name", ["section_v2", "reduce_v2"])
+@pytest.mark.parametrize("name", ["summary_v3", "reduce_v2"])
 def test_the_prompt_states_what_the_checker_enforces(name: str) -> None:
     """The words the prompt warns about are the checker's own (lexicon.toml), so the two cannot drift apart."""
     from summarizer.engines.llm.prompts import load_prompt
     from summarizer.verification.lexicon import lexicon
 
-    system = load_prompt(name).system
+    system = load_prompt(name, None).system
     rule = next(line for line in system.splitlines() if "程序会逐句核对" in line)
     listed = {
         "evaluative": ["大幅", "显著", "明显", "快速", "首次", "第一", "最", "创历史新高", "全面完成"],

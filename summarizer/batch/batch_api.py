@@ -73,7 +73,7 @@ def _mode_of(settings: Settings) -> Mode:
 
 @dataclass(frozen=True)
 class RecordedCall:
-    kind: str  # "section" | "reduce"
+    kind: str  # "chunk" | "reduce" | "chunk_fix" (a re-ask is never recorded: no answer came)
     messages: list[dict[str, str]]
     schema: dict[str, Any]
     schema_name: str
@@ -117,6 +117,9 @@ def write_batch_requests(
     `done` counts the reports written, `failed` those that could not be read
     (listed in the manifest, and as error lines once collected).
     """
+    # Every call must be known before any answer: the parallel plan (chunks and a reduce over raw
+    # material), never the serial digest that reads the chunks' answers.
+    settings = settings.model_copy(update={"strategy": "parallel"})
     if not settings.model:
         raise ConfigError(
             "未配置模型名称：请设置 SUMMARIZER_MODEL 或 --model",
@@ -357,7 +360,9 @@ def collect_batch_results(
     started = time.perf_counter()
     header, entries = _read_manifest(requests_path)
     # The model and mode the requests were written for, whatever this environment says.
-    settings = settings.model_copy(update={"model": header["model"], "json_mode": header["json_mode"]})
+    settings = settings.model_copy(
+        update={"model": header["model"], "json_mode": header["json_mode"], "strategy": "parallel"}
+    )
     out = Path(output)
     prepare_output(out, resume=False)
     stats = BatchStats()

@@ -53,8 +53,8 @@ def summarize_llm_batch(paths: Iterable[Path], settings: Settings, skip: frozens
     cache = Cache.open(settings.cache)
     pending: set[asyncio.Task[Outcome]] = set()
     try:
-        semaphore = loop.run_until_complete(_semaphore(settings.concurrency))
-        limit = REPORTS_PER_CALL_SLOT * settings.concurrency
+        semaphore = loop.run_until_complete(_semaphore(settings.call_limit))
+        limit = REPORTS_PER_CALL_SLOT * settings.call_limit
         path_iter = iter(paths)
         exhausted = False
         while True:

@@ -1,7 +1,8 @@
 """The LLM engine: section summaries in the model's words, each checked against the source.
 
-engine (the run: map ∥ reduce, re-asks, fallbacks) ─► prompts (prompt files, fact lines),
-chunks (token-budgeted chunks), answer (the model's answer schema and its checks),
+engine (the run, fallbacks) ─► plan (serial or parallel: the calls and their budgets),
+asking (one call, its checks, re-asks of only the failed sentences), prompts (prompt files,
+fact lines), chunks (token-budgeted chunks), answer (the model's answer schema and its checks),
 assemble (answers ─► ReportSummary, extractive fallback);  client (the endpoint: modes,
 failures, presets) and cache (SQLite)
 """

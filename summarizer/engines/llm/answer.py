@@ -15,8 +15,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from ...facts.numbers import Figure, find_figures, same_quantity
 from ...schema import AdminLevel, Span
 from ...text.offsets import CleanText
+from ...text.sentences import split_sentences
 from ...verification.align import SourceText, normalize_for_match
 
 # ---------------------------------------------------------------------------
@@ -47,11 +50,30 @@ class AnswerSentence(_Answer):
         return [value] if isinstance(value, str) else value
 
 
-class SectionAnswer(_Answer):
-    """The map answer: a few sentences about one chunk of the report."""
+class ShortSentence(_Answer):
+    """A summary sentence as the summary-v3 calls ask for it: the text and one verbatim quote."""
 
-    sentences: list[AnswerSentence]
-    keywords: list[str]
+    text: str
+    quote: str
+
+    def as_answer(self) -> AnswerSentence:
+        quote = self.quote.strip()
+        return AnswerSentence(text=self.text, quotes=[quote] if quote else [], fact_ids=[])
+
+
+def keyed_schema(counts: Mapping[str, int | None], item: dict[str, Any]) -> dict[str, Any]:
+    """An object with one required key per entry: an array of 1 to n `item`s (None: the item itself)."""
+    properties: dict[str, Any] = {}
+    for key, n in counts.items():
+        properties[key] = (
+            item if n is None else {"type": "array", "items": item, "minItems": 1, "maxItems": n}
+        )
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(counts),
+        "additionalProperties": False,
+    }
 
 
 class MetaAnswerField(_Answer):
@@ -149,6 +171,14 @@ class SourceScope:
     def of(cls, clean: CleanText, start: int, end: int) -> SourceScope:
         o_start, o_end = clean.to_original(start, end)
         return cls(clean, start, end, o_start, SourceText(clean.original[o_start:o_end]))
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        """The scope's sentences (clean text), for telling a summary from a copy."""
+        text = self.clean.text
+        return [
+            text[a:b].strip() for a, b in split_sentences(text, self.start, self.end) if text[a:b].strip()
+        ]
 
     def contains(self, phrase: str) -> bool:
         needle = normalize_for_match(phrase)
@@ -266,6 +296,51 @@ def _unique_spans(spans: list[Span]) -> list[Span]:
             seen.add((span.start, span.end))
             out.append(span)
     return out
+
+
+# A claim whose similarity to one source sentence reaches this is a copy, not a summary.
+COPY_SIMILARITY = 0.9
+_EDGE_PUNCT = "。；;，,！!？? \t\n"
+
+
+def copy_similarity(text: str, sentences: Sequence[str]) -> float:
+    """The highest difflib similarity (2·matched / both lengths) of `text` to one of `sentences`.
+
+    >>> copy_similarity("全年完成投资3.2亿元。", ["全年完成投资3.2亿元，同比增长8.5%。", "粮食稳定。"]) < 0.9
+    True
+    """
+    claim = text.strip(_EDGE_PUNCT)
+    best = 0.0
+    for sentence in sentences:
+        matcher = SequenceMatcher(None, claim, sentence.strip(_EDGE_PUNCT), autojunk=False)
+        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+            continue
+        best = max(best, matcher.ratio())
+    return best
+
+
+def is_copy(text: str, sentences: Sequence[str]) -> bool:
+    return copy_similarity(text, sentences) >= COPY_SIMILARITY
+
+
+# What a summary sentence must be: short (the prompt asks for 15 to 40 characters), and more than a heading.
+MAX_SUMMARY_CHARS = 60
+MIN_SUMMARY_CHARS = 8
+
+
+def form_problems(text: str, scope: SourceScope) -> list[str]:
+    """What makes `text` no summary sentence at all: too long (a pasted paragraph), too short, a bare heading."""
+    core = text.strip(_EDGE_PUNCT)
+    if len(core) > MAX_SUMMARY_CHARS:
+        return [f"这句有 {len(core)} 个字，是照抄的整段原文：请压缩概括成 15 到 40 个字的一句话。"]
+    if len(core) < MIN_SUMMARY_CHARS:
+        return ["这句太短，只是一个标题或词组：请写出这一节讲的具体工作或数字。"]
+    headings = {
+        line.strip(_EDGE_PUNCT) for line in scope.source.original.splitlines() if len(line.strip()) <= 30
+    }
+    if any(core == heading or core in heading for heading in headings if heading):
+        return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]
+    return []
 
 
 # ---------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Assembling the LLM engine's checked answers into a `ReportSummary`.
 
-The map answers arrive per chunk; a chunk may hold several short sections or
-part of a long one, so each sentence goes to the deepest section that holds
-its first quote.  A section any of whose chunks failed is summarized by the
+The chunk answers arrive per section asked (`plan.Ask`); a sentence goes to the
+deepest section, among the one asked and its level-2 children, that holds its
+first quote.  A section any of whose chunks failed is summarized by the
 extractive engine instead (`Extractor.section_claims`), listed in `engine.fallbacks` and
 announced by an `llm_fallback` warning; a failed reduce likewise takes the
 extractive overview, meta and lists.  Meta fields the model left null or could
-not ground are filled by the rule-based `extract_meta`.
+not ground are filled by the rule-based `extract_meta`, keywords by the
+extractive ranking.  Every claim says who wrote it (`Claim.author`), and the
+engine block counts them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ...sections.lookup import SectionIndex
 from ..base import ReportContext, build_sections, build_source
 from ..extractive.engine import Extractor, summarize_extractive
 from .answer import CheckedSentence
-from .chunks import Chunk
+from .plan import Plan
 
 # Report-level claim ids, the same prefixes as the extractive engine's.
 LIST_PREFIXES = {"overview": "o", "achievements": "a", "problems": "p", "plans": "l"}
@@ -31,8 +33,8 @@ CHUNK_LEVEL = 2
 
 @dataclass(frozen=True)
 class ChunkResult:
-    sentences: list[CheckedSentence]
-    keywords: list[str]
+    sections: dict[str, list[CheckedSentence]]  # by the section id asked
+    lists: dict[str, list[CheckedSentence]] | None  # the report lists, when the one pass wrote them
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,12 @@ def claim_of(claim_id: str, sentence: CheckedSentence, section_id: str | None) -
         evidence=sentence.evidence,
         support="unsupported" if flagged else "unchecked",
         section_id=section_id,
+        author="model",
     )
+
+
+def _by_extractor(claims: list[Claim]) -> list[Claim]:
+    return [c.model_copy(update={"author": "extractive"}) for c in claims]
 
 
 def _anchor(ctx: ReportContext, sentence: CheckedSentence) -> int | None:
@@ -76,47 +83,44 @@ def assemble_summary(
     ctx: ReportContext,
     settings: Settings,
     *,
-    chunks: list[Chunk],
+    plan: Plan,
     chunk_results: list[ChunkResult | LLMError],
     reduce_result: ReduceResult | LLMError,
     engine: Engine,
 ) -> ReportSummary:
     nodes = {n.id: n for n in ctx.nodes}
-    clean_text = ctx.norm.clean.text
     failures: dict[str, LLMError] = {}
     sentences: dict[str, list[CheckedSentence]] = {}
-    keywords: dict[str, list[str]] = {}
-    for chunk, result in zip(chunks, chunk_results, strict=True):
-        chunk_nodes = [nodes[sid] for sid in chunk.section_ids if sid in nodes]
+    for call, result in zip(plan.calls, chunk_results, strict=True):
         if isinstance(result, LLMError):
-            for node in chunk_nodes:
-                failures.setdefault(node.id, result)
+            for sid in call.chunk.section_ids:
+                if sid in nodes:
+                    failures.setdefault(sid, result)
             continue
-        # Chunks are cut at level 1-2 sections; their sentences summarize those, not the 一是/1. items inside.
-        owners = [n for n in chunk_nodes if n.level <= CHUNK_LEVEL] or chunk_nodes
-        by_position = SectionIndex(owners)
-        for sentence in result.sentences:
-            owner = by_position.deepest(_anchor(ctx, sentence)) or (owners[0] if owners else None)
-            if owner is not None:
+        for ask in call.asks:
+            asked = nodes.get(ask.section_id)
+            if asked is None:
+                continue
+            # The sentences summarize the section asked and its level-2 parts, not the 一是/1. items inside.
+            owners = [asked] + [n for n in ctx.nodes if n.parent_id == asked.id and n.level <= CHUNK_LEVEL]
+            by_position = SectionIndex(owners)
+            for sentence in result.sections.get(ask.section_id, []):
+                owner = by_position.deepest(_anchor(ctx, sentence)) or asked
                 sentences.setdefault(owner.id, []).append(sentence)
-        for node in chunk_nodes:
-            section_text = clean_text[node.start : node.end]
-            found = keywords.setdefault(node.id, [])
-            found.extend(k for k in result.keywords if k in section_text and k not in found)
 
     warnings: list[SourceWarning] = []
-    extractor: Extractor | None = None  # built on the first fallback, then shared
+    extractor = Extractor(ctx)  # keywords always; summaries where a call failed
     sections = build_sections(ctx)
     for section in sections:
+        node = nodes[section.id]
+        section.keywords = extractor.section_keywords(node)[:8]
         if section.id in failures:
-            extractor = extractor or Extractor(ctx)
-            section.summary = extractor.section_claims(nodes[section.id])
+            section.summary = _by_extractor(extractor.section_claims(node))
             engine.fallbacks.append(section.id)
             warnings.append(_failure_warning(failures[section.id], section))
             continue
         own = sentences.get(section.id, [])
         section.summary = [claim_of(f"s{section.id}-{i}", s, section.id) for i, s in enumerate(own, 1)]
-        section.keywords = keywords.get(section.id, [])[:8]
 
     lists: dict[str, list[Claim]]
     if isinstance(reduce_result, LLMError):
@@ -124,6 +128,7 @@ def assemble_summary(
         meta = base.meta
         lists = {"overview": base.overview, "achievements": base.achievements}
         lists |= {"problems": base.problems, "plans": base.plans}
+        lists = {name: _by_extractor(claims) for name, claims in lists.items()}
         engine.fallbacks.append("reduce")
         warnings.append(_failure_warning(reduce_result, None))
     else:
@@ -136,10 +141,10 @@ def assemble_summary(
         for name, prefix in LIST_PREFIXES.items():
             lists[name] = []
             for i, sentence in enumerate(reduce_result.lists.get(name, []), 1):
-                owner = by_position.deepest(_anchor(ctx, sentence))
-                lists[name].append(claim_of(f"{prefix}-{i}", sentence, owner.id if owner else None))
+                holder = by_position.deepest(_anchor(ctx, sentence))
+                lists[name].append(claim_of(f"{prefix}-{i}", sentence, holder.id if holder else None))
 
-    return ReportSummary(
+    summary = ReportSummary(
         source=build_source(ctx, warnings),
         engine=engine,
         meta=meta,
@@ -151,3 +156,7 @@ def assemble_summary(
         problems=lists["problems"],
         plans=lists["plans"],
     )
+    claims = summary.all_claims()
+    summary.engine.model_claims = sum(c.author == "model" for c in claims)
+    summary.engine.fallback_claims = sum(c.author == "extractive" for c in claims)
+    return summary

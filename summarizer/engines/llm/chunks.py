@@ -153,6 +153,22 @@ def _cut_anywhere(text: str, start: int, end: int, max_tokens: int) -> list[tupl
     return parts
 
 
+def pack_chunks(norm: Normalized, chunks: list[Chunk], max_tokens: int) -> list[Chunk]:
+    """Neighbouring chunks joined while the budget allows: as few chunks as possible, for a serial server."""
+    text = norm.clean.text
+    out: list[Chunk] = []
+    for chunk in chunks:
+        if out:
+            last = out[-1]
+            tokens = count_tokens(text[last.start : chunk.end])
+            if tokens <= max_tokens:
+                ids = last.section_ids + [i for i in chunk.section_ids if i not in last.section_ids]
+                out[-1] = Chunk(ids, last.start, chunk.end, tokens)
+                continue
+        out.append(chunk)
+    return out
+
+
 def _merge_tiny(text: str, pieces: list[_Piece], max_tokens: int) -> list[_Piece]:
     tiny = max_tokens // TINY_SHARE
     out: list[_Piece] = []

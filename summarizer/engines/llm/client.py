@@ -105,9 +105,9 @@ class ChatClient(Protocol):
 class RetryPolicy:
     """The network retry loop of one request.
 
-    No retry starts once `deadline` seconds (None: three times `settings.timeout`) have passed
+    No retry starts once `deadline` seconds (None: three times `settings.call_timeout`) have passed
     since the first attempt, or would start after it; each attempt is itself bounded by
-    `settings.timeout`.  Tests pass short values; the defaults suit real endpoints.
+    `settings.call_timeout`.  Tests pass short values; the defaults suit real endpoints.
     """
 
     max_attempts: int = 5
@@ -155,7 +155,7 @@ class LLMClient:
         self._backoff = wait_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
         ) + wait_random(0, policy.backoff_initial)
-        self._deadline = policy.deadline if policy.deadline is not None else 3 * settings.timeout
+        self._deadline = policy.deadline if policy.deadline is not None else 3 * settings.call_timeout
         self._host = settings.base_url_host
         self._capability_key = Cache.key(self.base_url, self.model)
         self._known_mode: Mode | None = self._recall_mode()
@@ -169,7 +169,7 @@ class LLMClient:
         self._client = openai.AsyncOpenAI(
             api_key=key or PLACEHOLDER_KEY,
             base_url=self.base_url,
-            timeout=settings.timeout,
+            timeout=settings.call_timeout,
             max_retries=0,
         )
 
@@ -196,9 +196,12 @@ class LLMClient:
         self, messages: list[dict[str, str]], *, schema: dict[str, Any], schema_name: str, max_tokens: int
     ) -> LLMReply:
         """Ask for one JSON object matching `schema`; see the module docstring for modes, retries and errors."""
-        if self.settings.json_mode == "auto" and self._known_mode is None:
+        serial = self.settings.effective_strategy == "serial"
+        if self.settings.json_mode == "auto" and self._known_mode is None and serial:
             # While the mode is unknown, let one call find it so concurrent calls don't all probe the
-            # ladder; the others then wait once and go on, whatever the probe's outcome.
+            # ladder; the others then wait once and go on, whatever the probe's outcome.  A parallel
+            # endpoint gets every call at once instead (no call waits alone): at worst each climbs
+            # the ladder on the first contact, and the mode is remembered.
             if not self._probe_lock.locked():
                 async with self._probe_lock:
                     return await self._climb(messages, schema, schema_name, max_tokens)
@@ -392,7 +395,7 @@ class LLMClient:
 
     def _describe(self, error: BaseException | None) -> str:
         if isinstance(error, openai.APITimeoutError):
-            return f"timeout after {self.settings.timeout:g}s"
+            return f"timeout after {self.settings.call_timeout:g}s"
         if isinstance(error, openai.APIConnectionError):
             return "connection error"
         if isinstance(error, openai.APIStatusError):
@@ -406,8 +409,8 @@ class LLMClient:
         host = self._host
         if isinstance(error, openai.APITimeoutError):
             return LLMTransient(
-                f"模型服务 {host} 超时（{attempts} 次尝试，每次 {self.settings.timeout:g} 秒）",
-                f"the endpoint {host} timed out ({attempts} attempts of {self.settings.timeout:g}s)",
+                f"模型服务 {host} 超时（{attempts} 次尝试，每次 {self.settings.call_timeout:g} 秒）",
+                f"the endpoint {host} timed out ({attempts} attempts of {self.settings.call_timeout:g}s)",
             )
         if not isinstance(error, openai.APIStatusError):
             return LLMTransient(

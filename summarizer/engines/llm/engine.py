@@ -1,36 +1,34 @@
 """The LLM engine: section summaries in the model's own words, every one checked against the source.
 
-    chunk_sections ──► one map call per chunk ─┐   (concurrently, under a semaphore)
-    headings, preamble, problems, facts ──► one reduce call ─┘
-                         │
-    validate (answer schema, quotes found, figures grounded, fact ids known)
-      └── on failure: re-ask at most twice with the errors, then keep the sentences but flag them
-    a chunk or reduce whose answers stay unusable ──► extractive fallback, listed and warned
+    plan (strategy per endpoint, `plan.py`) ─► chunk calls ─┬─ serial: one after the other, then one
+                                                            │  digest over their summaries (or none:
+                                                            │  the one pass wrote the lists itself)
+                                                            └─ parallel: all at once with the reduce
+    every call ─► checks per sentence ─► re-ask only the failed sentences (`asking.py`)
+    a call whose answers stay unusable ──► extractive fallback, listed and warned
 
 The model never gives offsets: we locate its quotes in the original text
-(`answer.SourceScope`).  Indicators and projects come from the rule-based
-facts, never from the model.  Validated answers are cached per chunk, so the
-same report summarized twice makes no second call.  Claims leave here
-`unchecked` (or `unsupported` when our own checks already failed); the
-pipeline's verifier has the last word.
+(`answer.SourceScope`), within the section it writes about.  Meta, indicators,
+projects and keywords come from the rules, never from the model.  Checked
+answers are cached per call, so the same report summarized twice makes no
+second call.  Claims leave here `unchecked` (or `unsupported` when our own
+checks already failed), each marked as written by the model or by the
+extractive fallback; the pipeline's verifier has the last word.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ...config import Settings
-from ...errors import LLMBadOutput, LLMError, LLMTruncated
+from ...errors import LLMError
 from ...facts.numbers import find_figures
 from ...schema import Engine, Meta, MetaField, ReportSummary, Span
 from ...sections.split import find_problem_paragraphs
@@ -39,20 +37,20 @@ from .answer import (
     AnswerSentence,
     CheckedSentence,
     FactRef,
+    MetaAnswerField,
     ReduceAnswer,
-    SectionAnswer,
+    ShortSentence,
     SourceScope,
     check_meta_field,
-    check_sentence,
-    keywords_in_scope,
-    schema_problems,
+    keyed_schema,
     strict_json_schema,
 )
+from .asking import Answered, Asker, Question, Read
 from .assemble import ChunkResult, ReduceResult, assemble_summary
 from .cache import Cache
-from .chunks import Chunk, chunk_sections
 from .client import ChatClient, LLMClient
 from .modes import schema_prompt
+from .plan import LIST_SENTENCES, Call, Plan, output_budget, plan_calls
 from .prompts import (
     facts_block,
     headings_block,
@@ -63,70 +61,72 @@ from .prompts import (
     trim,
 )
 
-MAX_REASKS = 2
-MAX_SECTION_SENTENCES = 4
 MAX_OVERVIEW_SENTENCES = 6
 MAX_LIST_SENTENCES = 6
-# A truncated answer is retried once with this many times the token budget.
-TRUNCATION_GROWTH = 2
-# What the reduce call sees of the report besides the headings: enough to write an
+# What the parallel reduce sees of the report besides the headings: enough to write an
 # abstract, little enough that the reduce costs a fraction of the map.
 PREAMBLE_CHARS = 600
-PROBLEM_CHARS = 1500
-REDUCE_FACT_LINES = 30
+PROBLEM_CHARS = 800
+DIGEST_PROBLEM_CHARS = 800
+REDUCE_FACT_LINES = 20
 REDUCE_HEADING_LEVEL = 2
+# Meta fields (8) of the parallel reduce, in output tokens.
+META_TOKENS = 480
 # Units of the figures an abstract quotes first: money and rates.
 HEADLINE_UNITS = frozenset({"亿元", "万元", "元", "%", "百分点", "倍"})
+LISTS = tuple(LIST_SENTENCES)
 
-SECTION_SCHEMA = strict_json_schema(SectionAnswer)
 REDUCE_SCHEMA = strict_json_schema(ReduceAnswer)
-
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class _Asked(Generic[R]):
-    """The checked result of one question to the model, possibly after re-asks."""
-
-    result: R
-    problems: list[str]
-    mode: str | None  # None when it came from the cache
+SHORT_SCHEMA = strict_json_schema(ShortSentence)
+ANSWER_SENTENCE_SCHEMA = strict_json_schema(AnswerSentence)
+_KEYED = TypeAdapter(dict[str, list[ShortSentence]])
 
 
 class _FactTable:
-    """The rule-based facts with the short ids the model cites ("i3", "p1")."""
+    """The rule-based facts with the short ids the parallel reduce cites ("i3", "p1")."""
 
     def __init__(self, ctx: ReportContext) -> None:
         self.refs: dict[str, FactRef] = {}
-        # (original position, short line for a section prompt, full line for the reduce), in id order
-        self.lines: list[tuple[int, str, str]] = []
+        self.lines: list[tuple[int, str]] = []  # (original position, line), in id order
         self.weights: list[int] = []  # how much each line tells about the report as a whole
         for n, indicator in enumerate(ctx.facts.indicators, 1):
             if indicator.redacted:
                 continue  # a masked figure supports nothing and must not be restated: not offered
-            pid = f"i{n}"
             weight = 2 * (indicator.unit in HEADLINE_UNITS or indicator.change is not None)
             weight += indicator.kind == "target"
-            short = indicator_line(pid, indicator, with_period=False)
-            self._add(pid, indicator.evidence, (short, indicator_line(pid, indicator)), indicator.raw, weight)
+            self._add(f"i{n}", indicator.evidence, indicator_line(f"i{n}", indicator), indicator.raw, weight)
         for n, project in enumerate(ctx.facts.projects, 1):
-            pid, raw = f"p{n}", project.investment.raw if project.investment else ""
-            line = project_line(pid, project)
-            self._add(pid, project.evidence, (line, line), raw, 2 * bool(raw))
+            raw = project.investment.raw if project.investment else ""
+            self._add(f"p{n}", project.evidence, project_line(f"p{n}", project), raw, 2 * bool(raw))
 
-    def _add(self, prompt_id: str, evidence: Span, lines: tuple[str, str], raw: str, weight: int) -> None:
+    def _add(self, prompt_id: str, evidence: Span, line: str, raw: str, weight: int) -> None:
         figures = tuple(find_figures(evidence.quote)) + tuple(find_figures(raw))
         self.refs[prompt_id] = FactRef(prompt_id, evidence, figures)
-        self.lines.append((evidence.start, *lines))
+        self.lines.append((evidence.start, line))
         self.weights.append(weight)
-
-    def lines_between(self, original_start: int, original_end: int) -> list[str]:
-        return [short for pos, short, _ in self.lines if original_start <= pos < original_end]
 
     def headline_lines(self, limit: int) -> list[str]:
         """At most `limit` lines for the reduce: money, rates and targets first, kept in report order."""
         ranked = sorted(range(len(self.lines)), key=lambda i: (-self.weights[i], i))[:limit]
-        return [self.lines[i][2] for i in sorted(ranked)]
+        return [self.lines[i][1] for i in sorted(ranked)]
+
+
+def _read_keyed(keys: dict[str, int]) -> Callable[[dict[str, Any]], Read]:
+    """Reads a keyed answer: for each key asked, at most its count of sentences, in the order asked."""
+
+    def read(data: dict[str, Any]) -> Read:
+        answer = _KEYED.validate_python(data)  # every value a list of sentences, or a re-ask
+        if keys and not set(keys) & set(answer):
+            missing = [{"type": "missing", "loc": (key,), "input": data} for key in keys]
+            raise ValidationError.from_exception_data("answer", missing)  # type: ignore[arg-type]
+        pairs = [(k, s.as_answer()) for k, n in keys.items() for s in answer.get(k, [])[:n] if s.text.strip()]
+        return pairs, {}
+
+    return read
+
+
+def _read_short(value: Any) -> AnswerSentence:
+    return ShortSentence.model_validate(value).as_answer()
 
 
 class _LLMRun:
@@ -144,152 +144,110 @@ class _LLMRun:
         self.ctx = ctx
         self.settings = settings
         self.client = client
-        self.cache = cache
         self.progress = progress
-        self.semaphore = semaphore
-        self.section_prompt = load_prompt("section_v2")
+        self.prompt = load_prompt("summary_v3", ("system", "sections", "lists", "digest", "reask"))
         self.reduce_prompt = load_prompt("reduce_v2")
-        self.reask_prompt = load_prompt("reask_v1", ("user", "not_json"))
-        prompts = (self.section_prompt, self.reduce_prompt, self.reask_prompt, schema_prompt())
+        reask = load_prompt("reask_v1", ("user", "not_json"))
+        prompts = (self.prompt, self.reduce_prompt, reask, schema_prompt())
         self.prompt_version = "+".join(prompt.version for prompt in prompts)
+        self.asker = Asker(
+            settings,
+            client,
+            cache,
+            semaphore,
+            version=self.prompt_version,
+            whole_reask=reask,
+            item_reask=self.prompt,
+        )
         self.facts = _FactTable(ctx)
-        self.modes: Counter[str] = Counter()
+        self.whole = SourceScope.of(ctx.norm.clean, 0, len(ctx.norm.clean.text))
         self.done = 0
         self.total = 0
-
-    # -- asking, re-asking, caching ---------------------------------------------------------
-    def _cache_key(self, kind: str, messages: list[dict[str, str]]) -> str:
-        s = self.settings
-        return Cache.key(
-            kind,
-            self.prompt_version,
-            s.model or "",
-            s.json_mode,
-            s.base_url_host or "",
-            messages[-1]["content"],
-        )
-
-    async def _ask(
-        self,
-        kind: str,
-        messages: list[dict[str, str]],
-        schema: dict[str, Any],
-        check: Callable[[dict[str, Any]], tuple[R, list[str]]],
-    ) -> _Asked[R]:
-        """Ask until the answer passes `check`, re-asking at most twice; the best answer wins.
-
-        `check` validates the answer schema (raising `ValidationError`) and
-        returns the result with the problems found against the source.  Raises
-        `LLMError` when no schema-valid answer came back.
-        """
-        key = self._cache_key(kind, messages)
-        cached = self.cache.get(kind, key)
-        if cached is not None:
-            try:
-                stored = json.loads(cached)
-                result, problems = check(stored["answer"])
-                if not problems:
-                    self.modes[stored["mode"]] += 1
-                    return _Asked(result, [], None)
-            except (ValueError, KeyError, TypeError, ValidationError):
-                pass  # an entry from older code or a damaged file: ask again
-        history = messages
-        max_tokens = self.settings.max_output_tokens
-        grown = False
-        reasks = 0
-        best: _Asked[R] | None = None
-        while True:
-            try:
-                async with self.semaphore:
-                    reply = await self.client.chat_json(
-                        history, schema=schema, schema_name=f"{kind}_answer", max_tokens=max_tokens
-                    )
-            except LLMTruncated:
-                if grown:
-                    raise
-                grown, max_tokens = True, max_tokens * TRUNCATION_GROWTH
-                continue
-            except LLMBadOutput as e:
-                if reasks >= MAX_REASKS:
-                    if best is not None:
-                        return best
-                    raise
-                reasks += 1
-                history = self._reask(messages, e.raw_output or "", [self.reask_prompt.parts["not_json"]])
-                continue
-            self.modes[reply.mode] += 1
-            try:
-                result, problems = check(reply.data)
-            except ValidationError as e:
-                if reasks >= MAX_REASKS:
-                    if best is not None:
-                        return best
-                    raise LLMBadOutput(
-                        f"模型回答不符合结构（已重问 {MAX_REASKS} 次）",
-                        f"the model's answer does not fit the answer schema after {MAX_REASKS} re-asks",
-                        raw_output=reply.raw,
-                    ) from e
-                reasks += 1
-                history = self._reask(messages, reply.raw, schema_problems(e))
-                continue
-            if best is None or len(problems) < len(best.problems):
-                best = _Asked(result, problems, reply.mode)
-            if not problems:
-                self.cache.put(
-                    kind, key, json.dumps({"mode": reply.mode, "answer": reply.data}, ensure_ascii=False)
-                )
-                return best
-            if reasks >= MAX_REASKS:
-                return best
-            reasks += 1
-            history = self._reask(messages, reply.raw, problems)
-
-    def _reask(
-        self, messages: list[dict[str, str]], bad_answer: str, problems: list[str]
-    ) -> list[dict[str, str]]:
-        """The trimmed history of a re-ask: our prompt, the last bad answer, what is wrong with it."""
-        listed = "\n".join(f"- {p}" for p in problems[:12])
-        return [
-            *messages[:2],
-            {"role": "assistant", "content": bad_answer},
-            {"role": "user", "content": self.reask_prompt.fill("user", problems=listed)},
-        ]
 
     def _tick(self) -> None:
         self.done += 1
         if self.progress is not None:
             self.progress("summarize", self.done, self.total)
 
-    # -- map ---------------------------------------------------------------------------------
-    async def summarize_chunk(self, chunk: Chunk) -> ChunkResult | LLMError:
+    def _counts(self) -> str:
+        return "\n".join(f"- {name}：{n} 句" for name, n in LIST_SENTENCES.items())
+
+    # -- a chunk -----------------------------------------------------------------------------
+    def chunk_question(self, call: Call) -> Question:
         clean = self.ctx.norm.clean
-        scope = SourceScope.of(clean, chunk.start, chunk.end)
-        o_start, o_end = clean.to_original(chunk.start, chunk.end)
-        messages = self.section_prompt.messages(
-            facts=facts_block(self.facts.lines_between(o_start, o_end)),
+        chunk = call.chunk
+        outline = "\n".join(f'- "{a.section_id}"：{a.title[:40]}（{a.sentences} 句）' for a in call.asks)
+        user = self.prompt.fill(
+            "sections",
             report=neutralise_delimiters(clean.text[chunk.start : chunk.end]),
+            outline=neutralise_delimiters(outline),
+            lists=self.prompt.fill("lists", counts=self._counts()) if call.lists else "",
+        )
+        keys = {a.section_id: a.sentences for a in call.asks}
+        if call.lists:
+            keys |= LIST_SENTENCES
+        scopes = {a.section_id: SourceScope.of(clean, a.start, a.end) for a in call.asks}
+        chunk_scope = SourceScope.of(clean, chunk.start, chunk.end)
+        return Question(
+            kind="chunk",
+            messages=[
+                {"role": "system", "content": self.prompt.system},
+                {"role": "user", "content": user.strip()},
+            ],
+            schema=keyed_schema(keys, SHORT_SCHEMA),
+            max_tokens=output_budget(call.sentences, self.settings),
+            read=_read_keyed(keys),
+            scope_of=lambda key: scopes.get(key, chunk_scope),
+            item_schema=SHORT_SCHEMA,
+            read_item=_read_short,
         )
 
-        def check(data: dict[str, Any]) -> tuple[ChunkResult, list[str]]:
-            answer = SectionAnswer.model_validate(data)
-            checked = [
-                check_sentence(s, scope, self.facts.refs, f"第{i}句")
-                for i, s in enumerate(answer.sentences[:MAX_SECTION_SENTENCES], 1)
-                if s.text.strip()
-            ]
-            problems = [p for c in checked for p in c.problems]
-            if not checked:
-                problems.append("没有写任何摘要句：请写 1 到 4 句。")
-            return ChunkResult(checked, keywords_in_scope(answer.keywords, scope)), problems
-
+    async def summarize_chunk(self, call: Call) -> ChunkResult | LLMError:
         try:
-            return (await self._ask("section", messages, SECTION_SCHEMA, check)).result
+            answered = await self.asker.ask(self.chunk_question(call))
         except LLMError as e:
             return e
         finally:
             self._tick()
+        lists = {name: answered.sentences.get(name, []) for name in LISTS} if call.lists else None
+        sections = {a.section_id: answered.sentences.get(a.section_id, []) for a in call.asks}
+        return ChunkResult(sections, lists)
 
-    # -- reduce ------------------------------------------------------------------------------
+    # -- the digest (serial, several chunks): the report lists from the section summaries ---------
+    def digest_question(self, plan: Plan, results: list[ChunkResult | LLMError]) -> Question:
+        ctx, text = self.ctx, self.ctx.norm.clean.text
+        titles = {n.id: n.title for n in ctx.nodes}
+        lines: list[str] = []
+        for call, result in zip(plan.calls, results, strict=True):
+            if isinstance(result, LLMError):
+                continue
+            for ask in call.asks:
+                lines.append(f"{ask.section_id} {titles.get(ask.section_id, '')[:40]}")
+                lines.extend(
+                    f"  - {s.text}（{_quote_of(s)}）" for s in result.sections.get(ask.section_id, [])
+                )
+        problems = "\n".join(text[s:e].strip() for s, e in find_problem_paragraphs(ctx.norm, ctx.nodes))
+        user = self.prompt.fill(
+            "digest",
+            summaries=neutralise_delimiters("\n".join(lines)) or "（无）",
+            problems=neutralise_delimiters(trim(problems, DIGEST_PROBLEM_CHARS)) or "（无）",
+            counts=self._counts(),
+        )
+        return Question(
+            kind="digest",
+            messages=[
+                {"role": "system", "content": self.prompt.system},
+                {"role": "user", "content": user.strip()},
+            ],
+            schema=keyed_schema(LIST_SENTENCES, SHORT_SCHEMA),
+            max_tokens=output_budget(sum(LIST_SENTENCES.values()), self.settings),
+            read=_read_keyed(LIST_SENTENCES),
+            scope_of=lambda _key: self.whole,
+            item_schema=SHORT_SCHEMA,
+            read_item=_read_short,
+        )
+
+    # -- the reduce (parallel): the report lists and meta from raw material, beside the chunks ----
     def reduce_messages(self) -> list[dict[str, str]]:
         ctx, text = self.ctx, self.ctx.norm.clean.text
         # Levels 1-2 are the report's outline; the 一是/1. items below them would cost more than they tell.
@@ -301,43 +259,54 @@ class _LLMRun:
             first = min((n.start for n in ctx.nodes), default=len(text))
             preamble = text[:first] or text
         problems = "\n".join(text[s:e].strip() for s, e in find_problem_paragraphs(ctx.norm, ctx.nodes))
-        facts = self.facts.headline_lines(REDUCE_FACT_LINES)
         return self.reduce_prompt.messages(
             headings=headings_block(headings) or "（无）",
             preamble=neutralise_delimiters(trim(preamble.strip(), PREAMBLE_CHARS)) or "（无）",
             problems=neutralise_delimiters(trim(problems, PROBLEM_CHARS)) or "（无）",
-            facts=facts_block(facts),
+            facts=facts_block(self.facts.headline_lines(REDUCE_FACT_LINES)),
         )
 
-    async def summarize_report(self) -> ReduceResult | LLMError:
-        clean = self.ctx.norm.clean
-        scope = SourceScope.of(clean, 0, len(clean.text))
+    def reduce_question(self) -> Question:
+        limits = {"overview": MAX_OVERVIEW_SENTENCES} | dict.fromkeys(LISTS[1:], MAX_LIST_SENTENCES)
 
-        def check(data: dict[str, Any]) -> tuple[ReduceResult, list[str]]:
+        def read(data: dict[str, Any]) -> Read:
             answer = ReduceAnswer.model_validate(data)
-            problems: list[str] = []
-            lists: dict[str, list[CheckedSentence]] = {}
-            for name, label, sentences, limit in (
-                ("overview", "overview", answer.overview, MAX_OVERVIEW_SENTENCES),
-                ("achievements", "achievements", answer.achievements, MAX_LIST_SENTENCES),
-                ("problems", "problems", answer.problems, MAX_LIST_SENTENCES),
-                ("plans", "plans", answer.plans, MAX_LIST_SENTENCES),
-            ):
-                lists[name] = _check_all(sentences[:limit], scope, self.facts.refs, label)
-                problems.extend(p for c in lists[name] for p in c.problems)
-            if len(lists["overview"]) < 3:
-                problems.append("overview 需要 3 到 6 句。")
-            meta: dict[str, MetaField] = {}
-            for name in Meta.model_fields:
-                checked, problem = check_meta_field(name, getattr(answer.meta, name), scope)
-                if checked is not None:
-                    meta[name] = MetaField(value=checked.value, evidence=checked.evidence)
-                if problem is not None:
-                    problems.append(problem)
-            return ReduceResult(meta, lists), problems
+            pairs = [
+                (name, s) for name in LISTS for s in getattr(answer, name)[: limits[name]] if s.text.strip()
+            ]
+            meta = {name: field.model_dump() if field else None for name, field in answer.meta}
+            return pairs, {"meta": meta}
 
+        sentences = sum(LIST_SENTENCES.values())
+        return Question(
+            kind="reduce",
+            messages=self.reduce_messages(),
+            schema=REDUCE_SCHEMA,
+            max_tokens=output_budget(sentences + META_TOKENS // 100, self.settings),
+            read=read,
+            scope_of=lambda _key: self.whole,
+            item_schema=ANSWER_SENTENCE_SCHEMA,
+            read_item=AnswerSentence.model_validate,
+            facts=self.facts.refs,
+        )
+
+    def _reduce_result(self, answered: Answered) -> ReduceResult:
+        meta: dict[str, MetaField] = {}
+        for name, raw in (answered.extra.get("meta") or {}).items():
+            if name not in Meta.model_fields or not raw:
+                continue
+            try:
+                value = MetaAnswerField.model_validate(raw)
+            except ValidationError:
+                continue
+            checked, _problem = check_meta_field(name, value, self.whole)  # a bad field: the rules' value
+            if checked is not None:
+                meta[name] = MetaField(value=checked.value, evidence=checked.evidence)
+        return ReduceResult(meta, {name: answered.sentences.get(name, []) for name in LISTS})
+
+    async def summarize_report(self, question: Question) -> ReduceResult | LLMError:
         try:
-            return (await self._ask("reduce", self.reduce_messages(), REDUCE_SCHEMA, check)).result
+            return self._reduce_result(await self.asker.ask(question))
         except LLMError as e:
             return e
         finally:
@@ -345,33 +314,52 @@ class _LLMRun:
 
     # -- the whole report --------------------------------------------------------------------
     async def run(self, started: float) -> ReportSummary:
-        ctx = self.ctx
-        chunks = chunk_sections(ctx.norm, ctx.nodes, self.settings.chunk_tokens)
-        self.total = len(chunks) + 1
+        plan = plan_calls(self.ctx, self.settings)
+        self.total = plan.total
+        reduce_result: ReduceResult | LLMError | None = None
         # Section failures come back as values; what escapes (ConfigError: a bad key) ends every call.
         try:
-            async with asyncio.TaskGroup() as group:
-                reduce_task = group.create_task(self.summarize_report())
-                chunk_tasks = [group.create_task(self.summarize_chunk(c)) for c in chunks]
+            if plan.strategy == "serial":
+                # One call after the other, each with its re-ask at once: the re-ask repeats the call's
+                # messages, which the server still holds in its prefix cache.
+                results = [await self.summarize_chunk(c) for c in plan.calls]
+                reduce_task = None
+            else:
+                async with asyncio.TaskGroup() as group:
+                    reduce_task = (
+                        group.create_task(self.summarize_report(self.reduce_question()))
+                        if plan.reduce == "reduce"
+                        else None
+                    )
+                    chunk_tasks = [group.create_task(self.summarize_chunk(c)) for c in plan.calls]
+                results = [t.result() for t in chunk_tasks]
+            if reduce_task is not None:
+                reduce_result = reduce_task.result()
+            elif plan.reduce == "digest":
+                reduce_result = await self.summarize_report(self.digest_question(plan, results))
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None  # the caller expects our error, not a group of them
+        if reduce_result is None:  # the one pass wrote the lists
+            first = results[0]
+            reduce_result = first if isinstance(first, LLMError) else ReduceResult({}, first.lists or {})
         return assemble_summary(
-            ctx,
+            self.ctx,
             self.settings,
-            chunks=chunks,
-            chunk_results=[t.result() for t in chunk_tasks],
-            reduce_result=reduce_task.result(),
-            engine=self.engine(started),
+            plan=plan,
+            chunk_results=results,
+            reduce_result=reduce_result,
+            engine=self.engine(started, plan),
         )
 
-    def engine(self, started: float) -> Engine:
+    def engine(self, started: float, plan: Plan) -> Engine:
         usage = self.client.usage
+        modes = self.asker.modes
         return Engine(
             name="llm",
             model=self.settings.model,
             base_url_host=self.settings.base_url_host,
             prompt_version=self.prompt_version,
-            json_mode=self.modes.most_common(1)[0][0] if self.modes else None,
+            json_mode=modes.most_common(1)[0][0] if modes else None,
             calls=usage.calls,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
@@ -379,14 +367,8 @@ class _LLMRun:
         )
 
 
-def _check_all(
-    sentences: list[AnswerSentence], scope: SourceScope, facts: dict[str, FactRef], label: str
-) -> list[CheckedSentence]:
-    return [
-        check_sentence(s, scope, facts, f"{label} 第{i}句")
-        for i, s in enumerate(sentences, 1)
-        if s.text.strip()
-    ]
+def _quote_of(sentence: CheckedSentence) -> str:
+    return sentence.evidence[0].quote if sentence.evidence else ""
 
 
 async def summarize_llm_async(
@@ -401,10 +383,11 @@ async def summarize_llm_async(
     """Summarize a prepared report with the configured model (see the module docstring); not yet verified.
 
     By default the report gets its own client, cache connection and call limit
-    (`settings.concurrency`).  A batch passes its own: a `semaphore` shared by
-    every report keeps one limit over all their calls, one open `cache` serves
-    them all, and `client` may be any `ChatClient` (the Batch API's recorder or
-    replayer).  A client passed in is not closed here.
+    (`settings.call_limit`: 1 for a serial endpoint, 16 for a parallel one).  A
+    batch passes its own: a `semaphore` shared by every report keeps one limit
+    over all their calls, one open `cache` serves them all, and `client` may be
+    any `ChatClient` (the Batch API's recorder or replayer).  A client passed in
+    is not closed here.
     """
     started = time.perf_counter()
     async with contextlib.AsyncExitStack() as stack:
@@ -414,7 +397,7 @@ async def summarize_llm_async(
             own = LLMClient(settings, cache=cache)  # raises ConfigError: no model, no endpoint
             stack.push_async_callback(own.aclose)
             client = own
-        semaphore = semaphore or asyncio.Semaphore(settings.concurrency)
+        semaphore = semaphore or asyncio.Semaphore(settings.call_limit)
         return await _LLMRun(ctx, settings, client, cache, progress, semaphore).run(started)
 
 

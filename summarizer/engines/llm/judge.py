@@ -117,7 +117,7 @@ async def judge_claims_async(
     for claim in claims:
         groups[(sections or {}).get(claim.id, claim.section_id)].append(claim)
     verdicts: dict[str, JudgeVerdict] = {}
-    semaphore = asyncio.Semaphore(settings.concurrency)  # the sections' calls go at once, up to this many
+    semaphore = asyncio.Semaphore(settings.call_limit)  # the sections' calls go at once, up to this many
 
     own = None
     if client is None:

@@ -41,19 +41,21 @@ _DECODER = json.JSONDecoder()
 
 
 def with_schema_instruction(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
-    """The messages with the schema appended to the system prompt (a system message is added if none).
+    """The messages with the schema instruction appended to the last one (a user message).
 
     json_object mode only promises *some* JSON object; the schema in the prompt is
     what tells the model which one.  OpenAI also requires the word "JSON" in the
-    messages for this mode, which the instruction contains.
+    messages for this mode, which the instruction contains.  It goes last, not into
+    the system message, so that the system message and the report stay a prefix
+    shared by every call and its re-asks (a server's prefix cache reuses them).
     """
     instruction = (
         schema_prompt().system + "\n" + json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
     )
-    if messages and messages[0].get("role") == "system":
-        first = {**messages[0], "content": f"{messages[0].get('content', '')}\n\n{instruction}"}
-        return [first, *messages[1:]]
-    return [{"role": "system", "content": instruction}, *messages]
+    if messages and messages[-1].get("role") == "user":
+        last = {**messages[-1], "content": f"{messages[-1].get('content', '')}\n\n{instruction}"}
+        return [*messages[:-1], last]
+    return [*messages, {"role": "user", "content": instruction}]
 
 
 def build_request(
