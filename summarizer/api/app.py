@@ -5,6 +5,8 @@
     GET    /v1/jobs/{id}      status, progress (sections done of total), then the result
     DELETE /v1/jobs/{id}      cancel
     POST   /v1/verify         {text, summary}: the same as `summarizer verify`
+    POST   /v1/track          JSON {reports: [{filename, text}], format} or multipart `file` fields:
+                              the same as `summarizer track` (json, csv or md)
     GET    /v1/schema         the JSON Schema of ReportSummary
     GET    /healthz           no token needed
     GET    /metrics           Prometheus text format
@@ -22,7 +24,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -38,7 +40,7 @@ from .errors import ApiError, ErrorBody, install_error_handlers, internal_error
 from .jobs import Job, Jobs, JobView
 from .metrics import ApiMiddleware, Metrics
 from .pool import PoolBusy, Task, TaskBug, WorkerCrashed, WorkerPool
-from .tasks import SummarizeOffline, Verify
+from .tasks import SummarizeOffline, Track, Verify
 
 JSON = "application/json"
 try:
@@ -73,6 +75,27 @@ class VerifyRequest(BaseModel):
     filename: str | None = None
 
 
+class TrackReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, description="the report's file name, as the output names it")
+    text: str = Field(description="the report text")
+
+
+TrackFormat = Literal["json", "csv", "md"]
+TRACK_MEDIA = {"json": JSON, "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8"}
+MAX_TRACK_REPORTS = 50
+
+
+class TrackRequest(BaseModel):
+    """POST /v1/track as JSON: the reports (one place over the years, or several places) and the format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[TrackReport] = Field(min_length=1, max_length=MAX_TRACK_REPORTS)
+    format: TrackFormat = "json"
+
+
 class Health(BaseModel):
     status: str
     version: str
@@ -101,6 +124,29 @@ _SUMMARY_BODY = {
                         },
                         "engine": {"type": "string", "enum": ["auto", "extractive", "llm"]},
                         "model": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+_TRACK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {"schema": TrackRequest.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "the reports: .txt/.docx/.pdf/.html",
+                        },
+                        "format": {"type": "string", "enum": list(TRACK_MEDIA)},
                     },
                 }
             },
@@ -252,6 +298,20 @@ def build_router(api: _Api) -> APIRouter:
         result = await api.in_worker(Verify(body.text, summary, body.filename, api.settings))
         return Response(result, media_type=JSON)
 
+    @router.post(
+        "/v1/track",
+        summary="Track targets against the next year's actuals",
+        openapi_extra=_TRACK_BODY,
+        responses={
+            200: {"description": "the TrackResult (json), or CSV or Markdown"},
+            **_errors(401, 413, 415, 422, 429, 500, 503),
+        },
+    )
+    async def post_track(request: Request, who: Who) -> Response:
+        reports, fmt = await _track_input(request)
+        body = await api.in_worker(Track(reports, fmt, api.settings))
+        return Response(body, media_type=TRACK_MEDIA[fmt])
+
     @router.get("/v1/schema", responses=_errors(401, 429))
     async def get_schema(who: Who) -> dict[str, Any]:
         return ReportSummary.model_json_schema()
@@ -305,6 +365,46 @@ async def _summary_input(request: Request) -> tuple[str | bytes, str | None, str
             f"bad request ({where}: {first['msg']})",
         ) from None
     return body.text, body.filename, body.engine, body.model
+
+
+async def _track_input(request: Request) -> tuple[tuple[tuple[str, str | bytes], ...], TrackFormat]:
+    """The reports and the format of a JSON or multipart POST /v1/track."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        async with request.form() as form:
+            files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+            fmt = form.get("format") or "json"
+            if fmt not in TRACK_MEDIA:
+                raise ApiError(
+                    422, "bad_request", "format 须为 json、csv 或 md", "format must be json, csv or md"
+                )
+            if not files or len(files) > MAX_TRACK_REPORTS:
+                raise ApiError(
+                    422,
+                    "bad_request",
+                    f"请上传 1 至 {MAX_TRACK_REPORTS} 个文件（字段 file）",
+                    f"send 1 to {MAX_TRACK_REPORTS} files (field `file`)",
+                )
+            reports = [
+                (f.filename or f"report_{n}.txt", await f.read()) for n, f in enumerate(files, start=1)
+            ]
+            return tuple(reports), fmt  # type: ignore[return-value]
+    if content_type not in (JSON, ""):
+        raise ApiError(
+            415, "media_type", "请以 JSON 或 multipart/form-data 提交", "send JSON or multipart/form-data"
+        )
+    try:
+        body = TrackRequest.model_validate_json(await request.body())
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(
+            422,
+            "bad_request",
+            f"请求内容有误（{where}：{first['msg']}）",
+            f"bad request ({where}: {first['msg']})",
+        ) from None
+    return tuple((r.filename, r.text) for r in body.reports), body.format
 
 
 def _str(value: object) -> str | None:

@@ -78,3 +78,22 @@ class Verify:
 
         document = read_document(self.source, filename=self.filename, settings=self.settings)
         return verify_any(document.text, self.summary).model_dump_json().encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Track:
+    """`summarizer track`: (file name, text or bytes) reports in, the tracking table out (json, csv or md)."""
+
+    reports: tuple[tuple[str, str | bytes], ...]
+    format: str
+    settings: Settings
+
+    def run(self) -> bytes:
+        from ..tracking import track, track_csv, track_markdown
+
+        result = track(list(self.reports), self.settings)
+        if self.format == "csv":
+            return track_csv(result).encode("utf-8")
+        if self.format == "md":
+            return track_markdown(result).encode("utf-8")
+        return result.to_json(indent=None).encode("utf-8")
