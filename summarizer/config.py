@@ -11,12 +11,14 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError
+
+_SettingsT = TypeVar("_SettingsT", bound=BaseModel)
 
 EngineChoice = Literal["auto", "extractive", "llm"]
 JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
@@ -123,14 +125,7 @@ class Settings(BaseModel):
         elif cache.strip().lower() not in ("", "off", "none", "0"):
             values["cache"] = cache
         values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "settings"
-            raise ConfigError(
-                f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}"
-            ) from None
+        return _validated(cls, values)
 
     @property
     def llm_configured(self) -> bool:
@@ -223,14 +218,19 @@ class ApiSettings(BaseModel):
         }
         values.update({field: env[var] for field, var in mapping.items() if env.get(var, "").strip()})
         values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "settings"
-            raise ConfigError(
-                f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}"
-            ) from None
+        return _validated(cls, values)
+
+
+def _validated(cls: type[_SettingsT], values: dict[str, Any]) -> _SettingsT:
+    """The settings, or a ConfigError naming the first bad one (one bilingual line)."""
+    try:
+        return cls(**values)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(
+            f"配置项 {where} 无效：{first['msg']}", f"invalid setting {where}: {first['msg']}"
+        ) from None
 
 
 def _split_tokens(value: str) -> list[str]:

@@ -24,7 +24,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -43,6 +43,7 @@ from .pool import PoolBusy, Task, TaskBug, WorkerCrashed, WorkerPool
 from .tasks import SummarizeOffline, Track, Verify
 
 JSON = "application/json"
+_RequestT = TypeVar("_RequestT", bound=BaseModel)
 try:
     __version__ = version("summarizer")
 except PackageNotFoundError:  # run from a source tree that is not installed
@@ -353,17 +354,7 @@ async def _summary_input(request: Request) -> tuple[str | bytes, str | None, str
             "请以 JSON 或 multipart/form-data 提交",
             "send JSON or multipart/form-data",
         )
-    try:
-        body = SummaryRequest.model_validate_json(await request.body())
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ApiError(
-            422,
-            "bad_request",
-            f"请求内容有误（{where}：{first['msg']}）",
-            f"bad request ({where}: {first['msg']})",
-        ) from None
+    body = _parse(SummaryRequest, await request.body())
     return body.text, body.filename, body.engine, body.model
 
 
@@ -393,8 +384,14 @@ async def _track_input(request: Request) -> tuple[tuple[tuple[str, str | bytes],
         raise ApiError(
             415, "media_type", "请以 JSON 或 multipart/form-data 提交", "send JSON or multipart/form-data"
         )
+    body = _parse(TrackRequest, await request.body())
+    return tuple((r.filename, r.text) for r in body.reports), body.format
+
+
+def _parse(model: type[_RequestT], body: bytes) -> _RequestT:
+    """A JSON request body as its model, or a 422 naming the first bad field."""
     try:
-        body = TrackRequest.model_validate_json(await request.body())
+        return model.model_validate_json(body)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
@@ -404,7 +401,6 @@ async def _track_input(request: Request) -> tuple[tuple[tuple[str, str | bytes],
             f"请求内容有误（{where}：{first['msg']}）",
             f"bad request ({where}: {first['msg']})",
         ) from None
-    return tuple((r.filename, r.text) for r in body.reports), body.format
 
 
 def _str(value: object) -> str | None:
