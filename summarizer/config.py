@@ -71,7 +71,9 @@ class Settings(BaseModel):
     max_output_tokens: int | None = Field(default=None, ge=64)
     # None: by strategy (serial: as large as the context allows; parallel: 3,000).
     chunk_tokens: int | None = Field(default=None, ge=200)
-    context_tokens: int = Field(default=8192, ge=1024)  # the model's context, in our (cl100k) tokens
+    context_tokens: int = Field(
+        default=8192, ge=1024
+    )  # the model's context (cl100k, or the model's own tokens when a local server counts them: plan.py)
 
     @field_validator("base_url")
     @classmethod

@@ -19,6 +19,9 @@ the `handler` given to `script(..., handler=fn)` answers; without one the
 server answers 418, so a test that makes more calls than it scripted fails
 loudly instead of hanging.  Every request is recorded (headers, JSON body,
 arrival time) for assertions.  `GET /v1/models` lists one model.
+
+Routes outside the chat API (a llama.cpp server's `/tokenize` and `/props`)
+answer 404 unless a test adds them: `fake_llm.route("POST", "/tokenize", fn)`.
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ class FakeLLM:
         self._queue: deque[ScriptItem] = deque()
         self._handler: ScriptItem | None = None
         self._requests: list[RecordedRequest] = []
+        self._routes: dict[tuple[str, str], ScriptItem] = {}
         self._stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         # A short poll interval: `shutdown()` waits up to one interval, once per test.
@@ -178,6 +182,15 @@ class FakeLLM:
         with self._lock:
             self._queue = deque(items)
             self._handler = handler
+
+    def route(self, method: str, path: str, item: ScriptItem) -> None:
+        """Answer `method path` (exact, e.g. "POST", "/tokenize") with `item` every time; the script is untouched."""
+        with self._lock:
+            self._routes[(method, path)] = item
+
+    def _routed(self, method: str, path: str) -> ScriptItem | None:
+        with self._lock:
+            return self._routes.get((method, path.rstrip("/") or "/"))
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -232,8 +245,12 @@ def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             pass  # keep test output clean
 
         def do_GET(self) -> None:
-            fake._record(self._parse(b""))  # GETs never consume the script
-            if self.path.rstrip("/").endswith("/models"):
+            request = self._parse(b"")
+            fake._record(request)  # GETs never consume the script
+            routed = fake._routed("GET", self.path)
+            if routed is not None:
+                self._send_after_delay(_resolve(routed, request.json))
+            elif self.path.rstrip("/").endswith("/models"):
                 body = {"object": "list", "data": [{"id": FAKE_MODEL, "object": "model", "owned_by": "fake"}]}
                 self._send(FakeResponse(body=body))
             else:
@@ -242,11 +259,18 @@ def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = self._parse(self.rfile.read(length) if length else b"")
+            routed = fake._routed("POST", self.path)
+            if routed is not None:
+                fake._record(request)
+                self._send_after_delay(_resolve(routed, request.json))
+                return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 fake._record(request)
                 self._send(error(404, f"fake_openai: no route {self.path}"))
                 return
-            response = _resolve(fake._receive(request), request.json)
+            self._send_after_delay(_resolve(fake._receive(request), request.json))
+
+        def _send_after_delay(self, response: FakeResponse) -> None:
             if response.delay and not fake._sleep(response.delay):
                 return
             self._send(response)

@@ -17,6 +17,7 @@ import pytest
 
 from summarizer.config import Settings
 from summarizer.engines.llm.plan import plan_calls
+from summarizer.engines.llm.tokens import measure_tokens
 from summarizer.pipeline import prepare, summarize
 from summarizer.schema import ReportSummary
 from tests.conftest import assert_spans_match, read_seed
@@ -83,9 +84,10 @@ def test_a_seed_summarized_by_a_real_local_model() -> None:
     model_sections = [s for s in summary.sections if s.id not in engine.fallbacks and s.summary]
     context = prepare(text, settings)
     clean = context.norm.clean
+    measured = measure_tokens(settings, clean.text)  # the engine's plan: by the server's own count
     chunks = [
         Asked(c.section_ids, *clean.to_original(c.start, c.end))
-        for c in (call.chunk for call in plan_calls(context, settings).calls)
+        for c in (call.chunk for call in plan_calls(context, settings, measured).calls)
     ]
     assert not neither_the_models_nor_a_fallback(summary, chunks), (
         "every section is either the model's or a marked fallback"

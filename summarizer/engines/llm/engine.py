@@ -60,6 +60,7 @@ from .prompts import (
     project_line,
     trim,
 )
+from .tokens import measure_tokens
 
 MAX_OVERVIEW_SENTENCES = 6
 MAX_LIST_SENTENCES = 6
@@ -314,7 +315,11 @@ class _LLMRun:
 
     # -- the whole report --------------------------------------------------------------------
     async def run(self, started: float) -> ReportSummary:
-        plan = plan_calls(self.ctx, self.settings)
+        measured = None
+        if self.settings.effective_strategy == "serial" and self.settings.chunk_tokens is None:
+            # Once per run: the model's own count decides whether the report fits in one pass.
+            measured = await asyncio.to_thread(measure_tokens, self.settings, self.ctx.norm.clean.text)
+        plan = plan_calls(self.ctx, self.settings, measured)
         self.total = plan.total
         reduce_result: ReduceResult | LLMError | None = None
         # Section failures come back as values; what escapes (ConfigError: a bad key) ends every call.

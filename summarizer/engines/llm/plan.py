@@ -14,6 +14,11 @@ Each call asks for a few short sentences per section it holds (one per
 output budget is what that needs: sentences x `PER_SENTENCE_TOKENS`, not a flat
 allowance.  `settings.chunk_tokens` and `settings.max_output_tokens` override the
 chunk size and cap every budget.
+
+A serial run may bring the model's own count of the report (`tokens.ModelTokens`,
+asked of a llama.cpp-style server): the fit is then judged in the model's tokens,
+against the server's context when it gave one and `SUMMARIZER_CONTEXT_TOKENS` was
+not set, and chunk sizes are converted back to our (cl100k) tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ...config import PARALLEL_CALLS, Settings
 from ...text.sentences import count_tokens
 from ..base import ReportContext
 from .chunks import Chunk, chunk_sections, pack_chunks
+from .tokens import ModelTokens
 
 # Output tokens per summary sentence: 15-40 characters, a quote of 8-40, the JSON around them
 # (our cl100k count; Chinese costs fewer tokens on most models' own tokenizers).
@@ -87,10 +93,11 @@ def output_budget(sentences: int, settings: Settings) -> int:
     return min(budget, cap) if cap is not None else budget
 
 
-def plan_calls(ctx: ReportContext, settings: Settings) -> Plan:
+def plan_calls(ctx: ReportContext, settings: Settings, measured: ModelTokens | None = None) -> Plan:
+    """The calls for a report; `measured` (serial only): the model's own count of the report's clean text."""
     strategy = settings.effective_strategy
     if strategy == "serial":
-        chunks = _serial_chunks(ctx, settings)
+        chunks = _serial_chunks(ctx, settings, measured)
         one_pass = len(chunks) == 1
         calls = [Call(c, asks_of(ctx, c), lists=one_pass) for c in chunks]
         return Plan(strategy, calls, None if one_pass else "digest")
@@ -103,21 +110,32 @@ def plan_calls(ctx: ReportContext, settings: Settings) -> Plan:
     return Plan(strategy, [Call(c, asks_of(ctx, c), lists=False) for c in chunks], "reduce")
 
 
-def _serial_chunks(ctx: ReportContext, settings: Settings) -> list[Chunk]:
+def _serial_chunks(ctx: ReportContext, settings: Settings, measured: ModelTokens | None) -> list[Chunk]:
     if settings.chunk_tokens is not None:
         return pack_chunks(
             ctx.norm, chunk_sections(ctx.norm, ctx.nodes, settings.chunk_tokens), settings.chunk_tokens
         )
-    context = settings.context_tokens - PROMPT_OVERHEAD_TOKENS
+    # Without a measure: everything in our tokens.  With one: the report in the model's tokens (ours
+    # divided by the measured ratio); the prompt overhead and the answer budget stay as they are
+    # (a margin: they are our counts, and max_tokens is what the server reserves).
+    scale = measured.ours_per_model if measured is not None else 1.0
+    context = settings.context_tokens
+    if (
+        measured is not None
+        and measured.context is not None
+        and "context_tokens" not in settings.model_fields_set
+    ):
+        context = measured.context
+    room = context - PROMPT_OVERHEAD_TOKENS
     tops = [n for n in ctx.nodes if n.level == 1]
     if tops:
         text = ctx.norm.clean.text
         whole = count_tokens(text[tops[0].start : tops[-1].end])
         sentences = sum(_sentences_for(count_tokens(text[n.start : n.end])) for n in tops)
         answer = output_budget(sentences + sum(LIST_SENTENCES.values()), settings)
-        if whole + answer <= context:
+        if whole / scale + answer <= room:
             return pack_chunks(ctx.norm, chunk_sections(ctx.norm, ctx.nodes, whole), whole)
-    budget = max(200, context - output_budget(CHUNK_SENTENCES, settings))
+    budget = max(200, int((room - output_budget(CHUNK_SENTENCES, settings)) * scale))
     return pack_chunks(ctx.norm, chunk_sections(ctx.norm, ctx.nodes, budget), budget)
 
 
