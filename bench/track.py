@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from offline import median_seconds  # noqa: E402  (bench/ is on the path when run as a script)
 
 from summarizer import Settings, prepare, track  # noqa: E402
 
@@ -39,15 +38,6 @@ def yearly_reports() -> list[tuple[str, str]]:
         text = _YEAR.sub(lambda m, s=shift: str(int(m.group()) + s), base[source])
         reports.append((f"national_{year}.txt", text))
     return reports
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -309,16 +309,9 @@ def _batch_collect(args: argparse.Namespace) -> int:
 
 
 def _track(args: argparse.Namespace) -> int:
-    from .tracking import track, track_csv, track_markdown
+    from .tracking import track, track_text
 
-    result = track(args.inputs, Settings.from_env())
-    if args.format == "csv":
-        text = track_csv(result)
-    elif args.format == "md":
-        text = track_markdown(result)
-    else:
-        text = result.to_json()
-    _write(text, args.output)
+    _write(track_text(track(args.inputs, Settings.from_env()), args.format), args.output)
     return EXIT_OK
 
 

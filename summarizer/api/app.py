@@ -108,52 +108,39 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
 
-_SUMMARY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {"schema": SummaryRequest.model_json_schema()},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": ".txt/.docx/.pdf/.html",
-                        },
-                        "engine": {"type": "string", "enum": ["auto", "extractive", "llm"]},
-                        "model": {"type": "string"},
-                    },
-                }
+def _request_body(json_model: type[BaseModel], form: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that takes JSON or a multipart form with `file`."""
+    multipart = {"type": "object", "required": ["file"], "properties": form}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {"schema": json_model.model_json_schema()},
+                "multipart/form-data": {"schema": multipart},
             },
-        },
+        }
     }
-}
 
-_TRACK_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {"schema": TrackRequest.model_json_schema()},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "the reports: .txt/.docx/.pdf/.html",
-                        },
-                        "format": {"type": "string", "enum": list(TRACK_MEDIA)},
-                    },
-                }
-            },
+
+_SUMMARY_BODY = _request_body(
+    SummaryRequest,
+    {
+        "file": {"type": "string", "format": "binary", "description": ".txt/.docx/.pdf/.html"},
+        "engine": {"type": "string", "enum": ["auto", "extractive", "llm"]},
+        "model": {"type": "string"},
+    },
+)
+_TRACK_BODY = _request_body(
+    TrackRequest,
+    {
+        "file": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "the reports: .txt/.docx/.pdf/.html",
         },
-    }
-}
+        "format": {"type": "string", "enum": list(TRACK_MEDIA)},
+    },
+)
 
 
 class _Api:

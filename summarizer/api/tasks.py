@@ -89,11 +89,6 @@ class Track:
     settings: Settings
 
     def run(self) -> bytes:
-        from ..tracking import track, track_csv, track_markdown
+        from ..tracking import track, track_text
 
-        result = track(list(self.reports), self.settings)
-        if self.format == "csv":
-            return track_csv(result).encode("utf-8")
-        if self.format == "md":
-            return track_markdown(result).encode("utf-8")
-        return result.to_json(indent=None).encode("utf-8")
+        return track_text(track(list(self.reports), self.settings), self.format).encode("utf-8")

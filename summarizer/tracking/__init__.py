@@ -6,7 +6,7 @@ readings (one report: place, delivery year, its figures by year and concept) ─
 """
 
 from .models import TRACK_SCHEMA_VERSION, ComparisonRow, TrackedReport, TrackedValue, TrackItem, TrackResult
-from .output import item_row, track_csv, track_html, track_markdown
+from .output import item_row, track_csv, track_html, track_markdown, track_text
 from .run import TrackSource, track
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "track_csv",
     "track_html",
     "track_markdown",
+    "track_text",
 ]

@@ -71,6 +71,15 @@ def item_row(item: TrackItem) -> dict[str, Any]:
     return {column: row.get(column) for column in TRACK_COLUMNS}
 
 
+def track_text(result: TrackResult, fmt: str) -> str:
+    """The result as `summarizer track --format` and POST /v1/track give it: json, csv or md."""
+    if fmt == "csv":
+        return track_csv(result)
+    if fmt == "md":
+        return track_markdown(result)
+    return result.to_json()
+
+
 def track_csv(result: TrackResult) -> str:
     """The items as CSV with a UTF-8 BOM, so that Excel reads the Chinese; formulas never run."""
     buffer = io.StringIO()
