@@ -19,7 +19,8 @@ engine's defaults (only the endpoint and the model set, no cache), it prints:
               supported (all claims), msup = of the model-written ones
     copy      claims at least 90 % one source sentence (difflib similarity ≥ 0.9 to one sentence);
               in90 = claims whose characters lie ≥ 90 % in one source sentence (stricter)
-    l1        level-1 sections (with a body of 40+ tokens; not the preamble: title, date, speaker)
+    l1        level-1 sections (with a body of 40+ tokens; not the preamble: title, date, speaker; not
+              the closing rally, 让我们……奋斗: the engine asks nothing of either)
               holding a model-written claim, of all
     fb        fallbacks (calls that failed and were filled by the extractive engine)
 
@@ -47,7 +48,7 @@ import openai  # noqa: E402
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.engines.llm.answer import copy_similarity  # noqa: E402
-from summarizer.engines.llm.plan import MIN_SECTION_TOKENS  # noqa: E402
+from summarizer.engines.llm.plan import MIN_SECTION_TOKENS, UNSUMMARIZED_KINDS  # noqa: E402
 from summarizer.pipeline import prepare, summarize_context  # noqa: E402
 from summarizer.schema import ReportSummary  # noqa: E402
 from summarizer.text.sentences import count_tokens, split_sentences  # noqa: E402
@@ -102,7 +103,9 @@ def level1_coverage(summary: ReportSummary, ctx_text: str) -> tuple[int, int]:
     tops = [
         s
         for s in summary.sections
-        if s.level == 1 and s.kind != "preamble" and count_tokens(s.span.quote) >= MIN_SECTION_TOKENS
+        if s.level == 1
+        and s.kind not in UNSUMMARIZED_KINDS
+        and count_tokens(s.span.quote) >= MIN_SECTION_TOKENS
     ]
     covered = 0
     for top in tops:

@@ -38,6 +38,8 @@ from typing import Any
 
 import pytest
 
+from summarizer.facts.numbers import find_figures
+
 FAKE_MODEL = "fake-model"
 
 
@@ -323,7 +325,6 @@ def fake_llm() -> Iterator[FakeLLM]:
 
 REDUCE_MARKER = "【目录】"  # only the reduce prompt's material carries the report's table of contents
 META_FIELDS = ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
-SUMMARY_SENTENCE = "本部分概述了这一时期的主要工作与安排。"
 
 
 def report_material(request: dict[str, Any]) -> str:
@@ -335,9 +336,20 @@ def report_material(request: dict[str, Any]) -> str:
 
 
 def a_quote(material: str, length: int = 18) -> str:
-    """A verbatim quote of the material: the start of its longest line (headers left out)."""
+    """A verbatim quote of the material: the start of the longest sentence of its longest line (headers
+    left out; a run-in heading before the sentence is no summary)."""
     lines = [line.strip() for line in material.splitlines() if line.strip() and line.strip()[0] not in "【["]
-    return max(lines, key=len)[:length] if lines else ""
+    if not lines:
+        return ""
+    sentences = [s.strip() for s in re.split(r"(?<=[。！？；])", max(lines, key=len)) if s.strip()]
+    sentence = max(sentences, key=len)
+    clause = re.search(r"[，,；;。、]", sentence[10:])  # whole clauses, when they are short
+    if clause is not None and 10 + clause.start() <= 30:
+        return sentence[: 10 + clause.start()]
+    for figure in find_figures(sentence):  # a figure is never cut in two: "6%左" is no figure of the text
+        if figure.start < length < figure.end:
+            length = figure.end
+    return sentence[:length]
 
 
 def request_schema(request: dict[str, Any]) -> dict[str, Any]:
@@ -374,14 +386,20 @@ def section_quotes(request: dict[str, Any]) -> dict[str, str]:
     return quotes
 
 
+_REVIEW_TITLE = re.compile(r"回顾|过去|一年来|五年来|工作总结|主要工作")
+_PLAN_TITLE = re.compile(r"安排|计划|目标|任务|思路|打算|展望")
+_FACT_LINE = re.compile(r"^\[(i\d+)\] (.+?) \((?:\d{4}|\?), (target|actual)\)$", re.M)
+
+
 def cooperative_answer(
-    request: dict[str, Any], *, sentences: int = 1, text: str = SUMMARY_SENTENCE
+    request: dict[str, Any], *, sentences: int = 1, text: str | None = None
 ) -> dict[str, Any]:
     """The data a model that follows the prompt returns: sentences citing a verbatim quote.
 
     The answer follows the request's schema: every array of sentences gets `sentences`
     of them (within its minItems/maxItems; an overview at least three), each sentence `text`
-    quoting the text of the section its key names (or the material's longest line),
+    (by default its own quote: a sentence the verifier supports) quoting the text of the section
+    its key names (or the material's longest line),
     nullable fields (meta) are null, and keywords quote the material.
     """
     schema = request_schema(request)
@@ -389,13 +407,45 @@ def cooperative_answer(
     quotes = section_quotes(request)
     # A re-ask of failed sentences names the key each was written for: "f2（写给 "1.2"，原句：…）".
     fixes = re.findall(r'^(f\d+)（写给 "([^"]+)"', str(request["messages"][-1]["content"]), re.M)
-    quotes |= {fix: quotes.get(key, fallback) for fix, key in fixes}
+    # Its material is one block per key, headed 【"key"】: a fix quotes its own key's block.
+    blocks = dict(re.findall(r'^【"([^"]+)"】\n(.*?)(?=\n\n【"|\Z)', report_material(request), re.S | re.M))
+    quotes |= {fix: quotes.get(key) or a_quote(blocks.get(key, "")) or fallback for fix, key in fixes}
+
+    # The reduce cites its fact list: a plan states a target, an achievement an actual, as listed.
+    listed = dict(
+        (kind, (fact_id, said.replace(" ", "")))
+        for fact_id, said, kind in reversed(_FACT_LINE.findall(report_material(request)))
+    )
+    cited = {"plans": listed.get("target"), "achievements": listed.get("actual")}
+    # A one-pass call quotes its sections: achievements from the part reviewing the year, plans from
+    # the part planning the next one (by their titles in the outline).
+    outline = re.findall(r'^- "([^"]+)"：(.+?)（\d+ 句）$', str(request["messages"][1]["content"]), re.M)
+    # A digest quotes the section summaries, listed under their sections' titles.
+    summaries: list[tuple[str, str]] = []
+    title = ""
+    for line in report_material(request).splitlines():
+        written = re.match(r"^\s+- .*（(.+)）$", line)
+        if written:
+            summaries.append((title, written.group(1)))
+        elif line.strip():
+            title = line
+    for name, cue in (("achievements", _REVIEW_TITLE), ("plans", _PLAN_TITLE)):
+        part = next((key for key, title in outline if cue.search(title) and key in quotes), None)
+        if part is not None:
+            quotes.setdefault(name, quotes[part])
+        summary = next((quote for title, quote in summaries if cue.search(title)), None)
+        if summary is not None:
+            quotes.setdefault(name, summary)
 
     def sentence(item: dict[str, Any], key: str) -> dict[str, Any]:
+        fact = cited.get(key)
+        if text is None and fact is not None and "fact_ids" in item.get("properties", {}):
+            return {"text": fact[1], "quotes": [], "fact_ids": [fact[0]]}
         quote = quotes.get(key, fallback)
+        said = quote if text is None else text
         if "quote" in item.get("properties", {}):
-            return {"text": text, "quote": quote}
-        return {"text": text, "quotes": [quote], "fact_ids": []}
+            return {"text": said, "quote": quote}
+        return {"text": said, "quotes": [quote], "fact_ids": []}
 
     def fill(node: dict[str, Any], key: str) -> Any:
         if "anyOf" in node:

@@ -120,7 +120,7 @@ def test_injected_instructions_stay_inside_the_delimited_user_content(
     summary = summarize(text, llm_settings(fake_llm, tmp_path))
     assert_spans_match(text, summary.all_spans())
 
-    ours = {load_prompt("summary_v3", None).system, load_prompt("reduce_v2").system}
+    ours = {load_prompt("summary_v4", None).system, load_prompt("reduce_v2").system}
     requests = [r.json for r in fake_llm.chat_requests]
     assert requests
     report_lines = [ln for ln in REPORT.splitlines() if len(ln) > 8]

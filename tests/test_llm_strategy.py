@@ -147,7 +147,8 @@ def test_serial_chunks_one_at_a_time_then_digests_their_summaries(fake_llm: Fake
     digest = requests[-1].json
     assert schema_keys(digest) == list(LIST_SENTENCES)
     material = digest["messages"][1]["content"]
-    assert "本部分概述了这一时期的主要工作与安排。" in material  # the summaries, not the raw report
+    written = [c.text for s in summary.sections for c in s.summary]
+    assert written and all(t in material for t in written)  # the section summaries, not the raw report
     assert len(material) < len(text) / 2
     assert summary.engine.fallbacks == [] and summary.overview
 
@@ -205,8 +206,10 @@ def test_only_the_failed_sentence_is_asked_again(fake_llm: FakeLLM, tmp_path: Pa
     assert len(requests) == 2
     fix = requests[1]
     assert schema_keys(fix) == ["f1"]  # one sentence, not the whole answer again
-    assert fix["messages"][:2] == requests[0]["messages"]  # the same prefix: a prefix cache reuses it
+    # The same system message (a prefix cache reuses it), then only the section the sentence is about.
+    assert fix["messages"][0] == requests[0]["messages"][0] and len(fix["messages"]) == 2
     assert "9999万元" in fix["messages"][-1]["content"]
+    assert len(fix["messages"][-1]["content"]) < len(requests[0]["messages"][1]["content"]) / 2
     assert fix["max_tokens"] == ANSWER_OVERHEAD_TOKENS + PER_SENTENCE_TOKENS
     texts = [c.text for c in summary.all_claims()]
     assert bad not in texts and len(texts) > 3

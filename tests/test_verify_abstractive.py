@@ -109,7 +109,7 @@ def test_reasons_name_what_is_wrong_in_both_languages(claim: str, reason: str) -
     assert reason in issue.reason and " / " in issue.reason, issue.reason
 
 
-@pytest.mark.parametrize("name", ["summary_v3", "reduce_v2"])
+@pytest.mark.parametrize("name", ["summary_v4", "reduce_v2"])
 def test_the_prompt_states_what_the_checker_enforces(name: str) -> None:
     """The words the prompt warns about are the checker's own (lexicon.toml), so the two cannot drift apart."""
     from summarizer.engines.llm.prompts import load_prompt

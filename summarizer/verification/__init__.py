@@ -6,14 +6,16 @@ Named `verification` so that `summarizer.verify` stays the API function.
 """
 
 from .align import SourceText, normalize_for_match
-from .check import verify_summary
+from .check import ClaimSource, check_claim_text, verify_summary
 from .claims import FreeTextResult, JudgeRun, split_free_text, verify_any, verify_free_text
 from .table import format_table
 
 __all__ = [
+    "ClaimSource",
     "FreeTextResult",
     "JudgeRun",
     "SourceText",
+    "check_claim_text",
     "format_table",
     "normalize_for_match",
     "split_free_text",

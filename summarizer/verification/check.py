@@ -508,6 +508,21 @@ def check_claims(source: ClaimSource, claims: Iterable[Claim]) -> tuple[list[Cla
 # Public API
 
 
+def check_claim_text(
+    source: ClaimSource, text: str, cited: list[Span], region: tuple[int, int] | None = None
+) -> tuple[Support, list[str]]:
+    """The label `verify_summary` would give one claim (its text and cited spans, in the original),
+    and the reasons when it is not `supported`; `region`: its section's original range, if any.
+
+    The LLM engine asks this of every sentence the model writes, so that what it asks the model
+    to rewrite is exactly what the verifier would flag.
+    """
+    if not text.strip():
+        return "unchecked", ["摘要句是空的 / claim has no text"]
+    checked = _check_text(source, text, cited, region)
+    return checked.support, list(checked.reasons)
+
+
 def verify_summary(
     original: str, summary: ReportSummary, *, figures: list[Figure] | None = None
 ) -> ReportSummary:

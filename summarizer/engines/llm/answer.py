@@ -51,7 +51,7 @@ class AnswerSentence(_Answer):
 
 
 class ShortSentence(_Answer):
-    """A summary sentence as the summary-v3 calls ask for it: the text and one verbatim quote."""
+    """A summary sentence as the summary-v4 calls ask for it: the text and one verbatim quote."""
 
     text: str
     quote: str
@@ -326,10 +326,14 @@ def is_copy(text: str, sentences: Sequence[str]) -> bool:
 # What a summary sentence must be: short (the prompt asks for 15 to 40 characters), and more than a heading.
 MAX_SUMMARY_CHARS = 60
 MIN_SUMMARY_CHARS = 8
+# A whole source sentence this short and without a figure is a heading or a paragraph's lead phrase
+# ("精准精细扩大招引力度。"): it names a topic and says nothing a reader can check.
+LEAD_PHRASE_CHARS = 24
 
 
 def form_problems(text: str, scope: SourceScope) -> list[str]:
-    """What makes `text` no summary sentence at all: too long (a pasted paragraph), too short, a bare heading."""
+    """What makes `text` no summary sentence at all: too long (a pasted paragraph), too short, a bare heading
+    or lead phrase."""
     core = text.strip(_EDGE_PUNCT)
     if len(core) > MAX_SUMMARY_CHARS:
         return [f"这句有 {len(core)} 个字，是照抄的整段原文：请压缩概括成 15 到 40 个字的一句话。"]
@@ -340,6 +344,12 @@ def form_problems(text: str, scope: SourceScope) -> list[str]:
     }
     if any(core == heading or core in heading for heading in headings if heading):
         return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]
+    if (
+        len(core) <= LEAD_PHRASE_CHARS
+        and not any(ch.isdigit() for ch in core)
+        and copy_similarity(core, scope.sentences) >= COPY_SIMILARITY
+    ):
+        return ["这句只是照抄了一个小标题或引导语，没有具体内容：请写出这一节讲的具体工作、数字或安排。"]
     return []
 
 

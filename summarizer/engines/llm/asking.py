@@ -3,10 +3,12 @@
     call ──► answer not JSON / not the schema ──► re-ask the whole answer (at most twice)
       │      cut at the token limit ────────────► once more with twice the budget
       ▼
-    check every sentence (quote in its section, figures grounded, not a copy of one source sentence)
-      └── some failed ──► one call asking again for those sentences only (keys f1, f2, …), the
-                          earlier messages repeated unchanged so a server's prefix cache reuses them;
-                          a rewrite replaces a sentence only when it is better
+    check every sentence (quote in its section, figures grounded, its form, then the verifier's own
+      rules: what the pipeline would not mark supported is a problem too; not a copy of one sentence)
+      └── some failed ──► one call asking again for those sentences only (keys f1, f2, …), with
+                          the system message (a server's prefix cache reuses it) and only the parts
+                          of the report they are about; a rewrite replaces a sentence only when it
+                          is better
 
 A section keeps its sentences that passed; when none did, the best one stays
 (flagged by the checks).  The final answer is cached, so the same question
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +42,9 @@ from .answer import (
 from .cache import Cache
 from .client import ChatClient, LLMReply
 from .plan import output_budget
-from .prompts import PromptTemplate
+from .prompts import PromptTemplate, neutralise_delimiters, trim
+
+logger = logging.getLogger(__name__)
 
 MAX_REASKS = 2
 LABEL = "这句"  # how a problem names its sentence: the re-ask lists each under its own key
@@ -62,6 +67,8 @@ class Question:
     item_schema: dict[str, Any]  # one sentence, for the re-ask of failed items
     read_item: Callable[[Any], AnswerSentence]  # raises ValidationError
     facts: dict[str, FactRef] = field(default_factory=dict)
+    # The verifier's problems with one checked sentence of `key` (none: it would be `supported`).
+    verdict: Callable[[str, CheckedSentence], list[str]] | None = None
 
 
 @dataclass
@@ -136,6 +143,8 @@ class Asker:
         checked = check_sentence(sentence, scope, question.facts, LABEL)
         if checked.text:
             checked.problems.extend(form_problems(checked.text, scope))
+        if checked.text and not checked.problems and question.verdict is not None:
+            checked.problems.extend(question.verdict(key, checked))
         return Item(key, sentence, checked, bool(checked.text) and is_copy(checked.text, scope.sentences))
 
     def _items(self, question: Question, pairs: list[tuple[str, AnswerSentence]]) -> list[Item]:
@@ -158,7 +167,7 @@ class Asker:
         items = self._items(question, pairs)
         failed = [i for i in items if i.checked.problems or i.copied]
         if failed:
-            await self._reask_items(question, reply.raw, failed)
+            await self._reask_items(question, failed)
         kept = _prune(items)
         if not kept:
             raise LLMBadOutput(
@@ -214,19 +223,26 @@ class Asker:
             {"role": "user", "content": self.whole_reask.fill("user", problems=listed)},
         ]
 
-    async def _reask_items(self, question: Question, raw: str, failed: list[Item]) -> None:
-        """One call for the failed sentences only; a rewrite that checks better replaces its sentence."""
+    async def _reask_items(self, question: Question, failed: list[Item]) -> None:
+        """One call for the failed sentences only; a rewrite that checks better replaces its sentence.
+
+        The call holds the system message and only the parts of the report the failed sentences are
+        about (`_material`), not the whole first call again: it is short, fits any context, and a small
+        model attends to what it must fix.  The first answer is not repeated either.
+        """
         lines = []
         for n, item in enumerate(failed, 1):
             problems = list(item.checked.problems)
+            logger.debug("asking again for %s %r: %s", item.key, item.checked.text[:40], problems)
             if item.copied:
                 problems.append("这句几乎是照抄原文的一整句：请压缩概括成 15 到 40 个字，不要照抄。")
             lines.append(f'f{n}（写给 "{item.key}"，原句：{item.checked.text[:80]}）：' + "；".join(problems))
-        messages = [
-            *question.messages,
-            {"role": "assistant", "content": raw},
-            {"role": "user", "content": self.item_reask.fill("reask", items="\n".join(lines))},
-        ]
+        user = self.item_reask.fill(
+            "reask",
+            report=neutralise_delimiters(_material(question, failed)) or "（见上文）",
+            items=neutralise_delimiters("\n".join(lines)),
+        )
+        messages = [*question.messages[:1], {"role": "user", "content": user.strip()}]
         schema = keyed_schema({f"f{n}": None for n in range(1, len(failed) + 1)}, question.item_schema)
         self.item_reasks += 1
         try:
@@ -245,6 +261,39 @@ class Asker:
                 continue
             if fixed.rank < item.rank:
                 item.sentence, item.checked, item.copied = fixed.sentence, fixed.checked, fixed.copied
+
+
+# What a re-ask shows of the report: a failed sentence's whole section when it is this short, else
+# the paragraph its quote was found in; in all at most REASK_MATERIAL_CHARS.
+REASK_SCOPE_CHARS = 1500
+REASK_MATERIAL_CHARS = 4000
+
+
+def _material(question: Question, failed: list[Item]) -> str:
+    """The clean text the failed sentences are about: one block per key, headed 【"key"】, in report order."""
+    blocks: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+    text = ""
+    for item in failed:
+        scope = question.scope_of(item.key)
+        text = scope.clean.text
+        if scope.end - scope.start <= REASK_SCOPE_CHARS:
+            part = (scope.start, scope.end)
+        elif item.checked.anchor is not None:
+            at = item.checked.anchor
+            start = max(scope.start, text.rfind("\n", scope.start, at) + 1)
+            end = text.find("\n", at, scope.end)
+            part = (start, scope.end if end < 0 else end)
+        else:
+            continue
+        first, parts = blocks.setdefault(item.key, (part[0], []))
+        if part not in parts:
+            parts.append(part)
+            blocks[item.key] = (min(first, part[0]), parts)
+    shown = []
+    for key, (_first, parts) in sorted(blocks.items(), key=lambda kv: kv[1][0]):
+        body = "\n……\n".join(text[a:b].strip() for a, b in sorted(parts))
+        shown.append(f'【"{key}"】\n{body}')
+    return trim("\n\n".join(shown), REASK_MATERIAL_CHARS)
 
 
 def _schema_lines(error: ValidationError, limit: int = 6) -> list[str]:

@@ -31,7 +31,9 @@ from ...config import Settings
 from ...errors import LLMError
 from ...facts.numbers import find_figures
 from ...schema import Engine, Meta, MetaField, ReportSummary, Span
+from ...sections.lookup import SectionIndex
 from ...sections.split import find_problem_paragraphs
+from ...verification import ClaimSource, check_claim_text
 from ..base import ProgressCallback, ReportContext
 from .answer import (
     AnswerSentence,
@@ -76,6 +78,20 @@ META_TOKENS = 480
 # Units of the figures an abstract quotes first: money and rates.
 HEADLINE_UNITS = frozenset({"亿元", "万元", "元", "%", "百分点", "倍"})
 LISTS = tuple(LIST_SENTENCES)
+# Where a report list may not quote from, unless also inside a part it may: (forbidden kinds, allowed
+# kinds, the problem told to the model).
+LIST_PARTS: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
+    "achievements": (
+        frozenset({"plan", "targets"}),
+        frozenset({"review"}),
+        "achievements 只写已经做到的成绩：这句的引文出自报告的计划或目标部分，那是还没做到的事。",
+    ),
+    "plans": (
+        frozenset({"review"}),
+        frozenset({"plan", "targets"}),
+        "plans 只写今后的任务或目标：这句的引文出自报告回顾已做工作的部分。",
+    ),
+}
 
 REDUCE_SCHEMA = strict_json_schema(ReduceAnswer)
 SHORT_SCHEMA = strict_json_schema(ShortSentence)
@@ -146,7 +162,7 @@ class _LLMRun:
         self.settings = settings
         self.client = client
         self.progress = progress
-        self.prompt = load_prompt("summary_v3", ("system", "sections", "lists", "digest", "reask"))
+        self.prompt = load_prompt("summary_v4", ("system", "sections", "lists", "digest", "reask"))
         self.reduce_prompt = load_prompt("reduce_v2")
         reask = load_prompt("reask_v1", ("user", "not_json"))
         prompts = (self.prompt, self.reduce_prompt, reask, schema_prompt())
@@ -162,6 +178,13 @@ class _LLMRun:
         )
         self.facts = _FactTable(ctx)
         self.whole = SourceScope.of(ctx.norm.clean, 0, len(ctx.norm.clean.text))
+        clean = ctx.norm.clean
+        # The verifier's view of the report, built once: each sentence is checked as the pipeline will.
+        self.regions = {n.id: clean.to_original(n.start, n.end) for n in ctx.nodes}
+        levels = [self.regions[n.id] for n in ctx.nodes if n.level <= 2]
+        same_text = clean.text == ctx.original
+        self.claims = ClaimSource(ctx.original, levels or None, ctx.facts.figures if same_text else None)
+        self.index = SectionIndex(ctx.nodes)
         self.done = 0
         self.total = 0
 
@@ -169,6 +192,34 @@ class _LLMRun:
         self.done += 1
         if self.progress is not None:
             self.progress("summarize", self.done, self.total)
+
+    def verdict(self, key: str, sentence: CheckedSentence) -> list[str]:
+        """What the verifier would say against `sentence` (of section `key`, or a report list), in Chinese;
+        and for a list sentence, whether its quote comes from a part of the report that list may draw on."""
+        misplaced = self._misplaced(key, sentence.anchor)
+        if misplaced:
+            return [misplaced]
+        support, reasons = check_claim_text(
+            self.claims, sentence.text, sentence.evidence, self.regions.get(key)
+        )
+        if support == "supported":
+            return []
+        return [f"核对未通过：{reason.split(' / ')[0]}" for reason in reasons[:3]]
+
+    def _misplaced(self, key: str, anchor: int | None) -> str | None:
+        """An achievement quoted from the plan or targets, or a plan quoted from the review: a target is
+        no result, and a result is no plan, however faithfully the words are copied."""
+        if key not in LIST_PARTS or anchor is None:
+            return None
+        node = self.index.deepest(anchor)
+        kinds = set()
+        while node is not None:
+            kinds.add(node.kind)
+            node = self.index.by_id.get(node.parent_id) if node.parent_id else None
+        forbidden, needed, problem = LIST_PARTS[key]
+        if kinds & forbidden and not kinds & needed:
+            return problem
+        return None
 
     def _counts(self) -> str:
         return "\n".join(f"- {name}：{n} 句" for name, n in LIST_SENTENCES.items())
@@ -201,6 +252,7 @@ class _LLMRun:
             scope_of=lambda key: scopes.get(key, chunk_scope),
             item_schema=SHORT_SCHEMA,
             read_item=_read_short,
+            verdict=self.verdict,
         )
 
     async def summarize_chunk(self, call: Call) -> ChunkResult | LLMError:
@@ -246,6 +298,7 @@ class _LLMRun:
             scope_of=lambda _key: self.whole,
             item_schema=SHORT_SCHEMA,
             read_item=_read_short,
+            verdict=self.verdict,
         )
 
     # -- the reduce (parallel): the report lists and meta from raw material, beside the chunks ----
@@ -288,6 +341,7 @@ class _LLMRun:
             scope_of=lambda _key: self.whole,
             item_schema=ANSWER_SENTENCE_SCHEMA,
             read_item=AnswerSentence.model_validate,
+            verdict=self.verdict,
             facts=self.facts.refs,
         )
 

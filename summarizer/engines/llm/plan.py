@@ -39,6 +39,8 @@ ANSWER_OVERHEAD_TOKENS = 60  # braces, keys, a margin
 TOKENS_PER_SENTENCE = 1200  # one summary sentence per this many report tokens of a section
 MAX_SECTION_SENTENCES = 4
 MIN_SECTION_TOKENS = 40  # a title-only section (a bare preamble) is not worth a sentence
+# Level-1 parts with nothing to summarize: the title, date and speaker; the closing rally (让我们……奋斗).
+UNSUMMARIZED_KINDS = frozenset({"preamble", "closing"})
 PARALLEL_CHUNK_TOKENS = 3000
 # Instructions, JSON schema and outline of one call, in our tokens: what the context must hold besides the report.
 PROMPT_OVERHEAD_TOKENS = 1400
@@ -166,7 +168,7 @@ def asks_of(ctx: ReportContext, chunk: Chunk) -> list[Ask]:
         owner = top if len(ids) > 1 or whole or ids == [top_id] else nodes[ids[0]]
         start, end = max(owner.start, chunk.start), min(owner.end, chunk.end)
         sentences = _sentences_for(count_tokens(text[start:end]))
-        if top.kind == "preamble":  # the title, date and speaker: nothing to summarize
+        if top.kind in UNSUMMARIZED_KINDS:
             sentences = 0
         if sentences:
             asks.append(Ask(owner.id, owner.title, sentences, start, end))
