@@ -144,23 +144,70 @@ def test_what_the_verifier_would_flag_is_asked_again_with_its_reason(
 def test_an_achievement_quoted_from_the_plan_is_asked_again(
     fake_llm: FakeLLM, tmp_path: Path, fixed_on_reask: bool
 ) -> None:
+    def as_reduce(sentence: dict[str, str]) -> dict[str, Any]:
+        return {"text": sentence["text"], "quotes": [sentence["quote"]], "fact_ids": []}
+
     def respond(request: dict[str, Any]) -> dict[str, Any]:
         data = cooperative_answer(request)
         if is_fix(request):
-            return json_answer(
-                {key: ACHIEVEMENT if fixed_on_reask else ACHIEVEMENT_FROM_PLAN for key in data}
-            )
-        data["achievements"] = [ACHIEVEMENT_FROM_PLAN]
+            fix = ACHIEVEMENT if fixed_on_reask else ACHIEVEMENT_FROM_PLAN
+            return json_answer({key: as_reduce(fix) for key in data})
+        if "【目录】" in request["messages"][1]["content"]:  # the reduce writes the report lists
+            data["achievements"] = [as_reduce(ACHIEVEMENT_FROM_PLAN)]
+        return json_answer(data)
+
+    fake_llm.script(handler=respond)
+    settings = settings_for(fake_llm, tmp_path, strategy="parallel")
+    summary = summarize_llm(prepare(REPORT, settings), settings)
+    fixes = [r.json for r in fake_llm.chat_requests if is_fix(r.json)]
+    assert len(fixes) == 1
+    assert "achievements 只写已经做到的成绩" in fixes[0]["messages"][-1]["content"]
+    achievements = [c.text for c in summary.achievements]
+    if fixed_on_reask:
+        assert achievements == [ACHIEVEMENT["text"]]
+    else:  # the only sentence stays, flagged: the verifier and the reader see it
+        assert achievements == [ACHIEVEMENT_FROM_PLAN["text"]]
+
+
+def test_one_pass_picks_its_lists_from_its_own_sentences_by_part(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    review = {
+        "text": "全年引进农业企业6家，新建茶叶基地800亩",
+        "quote": "全年引进农业企业6家，新建茶叶基地800亩",
+    }
+    plan = {"text": "力争新建茶叶基地500亩", "quote": "力争新建茶叶基地500亩"}
+    problem = {"text": "产业链条偏短，公共服务水平不高", "quote": "一是产业链条偏短"}
+
+    def respond(request: dict[str, Any]) -> dict[str, Any]:
+        keys = schema_keys(request)
+        assert "problems" in keys and not {"overview", "achievements", "plans"} & set(keys)
+        return json_answer({"1": [review], "3": [plan], "problems": [problem]})
+
+    fake_llm.script(handler=respond)
+    settings, ctx = one_pass(fake_llm, tmp_path)
+    summary = summarize_llm(ctx, settings)
+    assert summary.engine.calls == 1
+    assert [c.text for c in summary.achievements] == [review["text"]]  # from the review, never the plan
+    assert [c.text for c in summary.plans] == [plan["text"]]
+    assert [c.text for c in summary.problems] == [problem["text"]]
+    assert [c.text for c in summary.overview] == [review["text"], plan["text"]]
+    assert all(c.author == "model" for c in summary.all_claims())
+    assert_spans_match(REPORT, summary.all_spans())
+
+
+def test_a_sentence_parroting_the_instructions_is_asked_again(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    parrot = {"text": "报告在讲困难和问题的段落里自己承认的不足", "quote": "一是产业链条偏短"}
+    problem = {"text": "产业链条偏短，公共服务水平不高", "quote": "一是产业链条偏短"}
+
+    def respond(request: dict[str, Any]) -> dict[str, Any]:
+        if is_fix(request):
+            return json_answer({"f1": problem})
+        data = cooperative_answer(request)
+        data["problems"] = [parrot]
         return json_answer(data)
 
     fake_llm.script(handler=respond)
     settings, ctx = one_pass(fake_llm, tmp_path)
     summary = summarize_llm(ctx, settings)
     requests = [r.json for r in fake_llm.chat_requests]
-    assert len(requests) == 2
-    assert "achievements 只写已经做到的成绩" in requests[1]["messages"][-1]["content"]
-    achievements = [c.text for c in summary.achievements]
-    if fixed_on_reask:
-        assert achievements == [ACHIEVEMENT["text"]]
-    else:  # the only sentence stays, flagged: the verifier and the reader see it
-        assert achievements == [ACHIEVEMENT_FROM_PLAN["text"]]
+    assert len(requests) == 2 and "说明文字" in requests[1]["messages"][-1]["content"]
+    assert [c.text for c in summary.problems] == [problem["text"]]

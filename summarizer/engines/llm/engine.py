@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from difflib import SequenceMatcher
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -78,6 +79,7 @@ META_TOKENS = 480
 # Units of the figures an abstract quotes first: money and rates.
 HEADLINE_UNITS = frozenset({"亿元", "万元", "元", "%", "百分点", "倍"})
 LISTS = tuple(LIST_SENTENCES)
+PARROT_CHARS = 6
 # Where a report list may not quote from, unless also inside a part it may: (forbidden kinds, allowed
 # kinds, the problem told to the model).
 LIST_PARTS: dict[str, tuple[frozenset[str], frozenset[str], str]] = {
@@ -185,6 +187,9 @@ class _LLMRun:
         same_text = clean.text == ctx.original
         self.claims = ClaimSource(ctx.original, levels or None, ctx.facts.figures if same_text else None)
         self.index = SectionIndex(ctx.nodes)
+        self.instructions = "\n".join(
+            text for prompt in (self.prompt, self.reduce_prompt) for text in prompt.parts.values()
+        )
         self.done = 0
         self.total = 0
 
@@ -196,7 +201,7 @@ class _LLMRun:
     def verdict(self, key: str, sentence: CheckedSentence) -> list[str]:
         """What the verifier would say against `sentence` (of section `key`, or a report list), in Chinese;
         and for a list sentence, whether its quote comes from a part of the report that list may draw on."""
-        misplaced = self._misplaced(key, sentence.anchor)
+        misplaced = self._misplaced(key, sentence.anchor) or self._parroted(sentence.text)
         if misplaced:
             return [misplaced]
         support, reasons = check_claim_text(
@@ -206,23 +211,29 @@ class _LLMRun:
             return []
         return [f"核对未通过：{reason.split(' / ')[0]}" for reason in reasons[:3]]
 
+    def _parroted(self, text: str) -> str | None:
+        """A sentence repeating our own instructions (a small model's habit): a run of `PARROT_CHARS`
+        characters shared with the prompts that the report itself does not have."""
+        matcher = SequenceMatcher(None, text, self.instructions, autojunk=False)
+        match = matcher.find_longest_match(0, len(text), 0, len(self.instructions))
+        run = text[match.a : match.a + match.size]
+        if match.size >= PARROT_CHARS and not self.whole.contains(run):
+            return f"这句抄了给你的说明文字（“{run}”），不是报告的内容：请写报告里具体的事或数字。"
+        return None
+
     def _misplaced(self, key: str, anchor: int | None) -> str | None:
         """An achievement quoted from the plan or targets, or a plan quoted from the review: a target is
         no result, and a result is no plan, however faithfully the words are copied."""
         if key not in LIST_PARTS or anchor is None:
             return None
-        node = self.index.deepest(anchor)
-        kinds = set()
-        while node is not None:
-            kinds.add(node.kind)
-            node = self.index.by_id.get(node.parent_id) if node.parent_id else None
+        kinds = self._kinds_at(anchor)
         forbidden, needed, problem = LIST_PARTS[key]
         if kinds & forbidden and not kinds & needed:
             return problem
         return None
 
-    def _counts(self) -> str:
-        return "\n".join(f"- {name}：{n} 句" for name, n in LIST_SENTENCES.items())
+    def _counts(self, lists: dict[str, int] = LIST_SENTENCES) -> str:
+        return "\n".join(f"- {name}：{n} 句" for name, n in lists.items())
 
     # -- a chunk -----------------------------------------------------------------------------
     def chunk_question(self, call: Call) -> Question:
@@ -233,11 +244,9 @@ class _LLMRun:
             "sections",
             report=neutralise_delimiters(clean.text[chunk.start : chunk.end]),
             outline=neutralise_delimiters(outline),
-            lists=self.prompt.fill("lists", counts=self._counts()) if call.lists else "",
+            lists=self.prompt.fill("lists", counts=self._counts(call.lists)) if call.lists else "",
         )
-        keys = {a.section_id: a.sentences for a in call.asks}
-        if call.lists:
-            keys |= LIST_SENTENCES
+        keys = {a.section_id: a.sentences for a in call.asks} | call.lists
         scopes = {a.section_id: SourceScope.of(clean, a.start, a.end) for a in call.asks}
         chunk_scope = SourceScope.of(clean, chunk.start, chunk.end)
         return Question(
@@ -262,9 +271,53 @@ class _LLMRun:
             return e
         finally:
             self._tick()
-        lists = {name: answered.sentences.get(name, []) for name in LISTS} if call.lists else None
+        lists = {name: answered.sentences.get(name, []) for name in call.lists}
         sections = {a.section_id: answered.sentences.get(a.section_id, []) for a in call.asks}
         return ChunkResult(sections, lists)
+
+    # -- one pass: the report lists from its own checked sentences ------------------------------
+    def compose_lists(self, result: ChunkResult) -> dict[str, list[CheckedSentence]]:
+        """The overview (each part's first sentence), achievements (from the review), plans (from the
+        plan or targets) and problems (as the model wrote them, else from a problems part): the pass's
+        checked sentences, figures first, each list as long as `LIST_SENTENCES` allows."""
+        parts: dict[str, list[CheckedSentence]] = {"review": [], "plan": [], "problems": []}
+        overview: list[CheckedSentence] = []
+        for sentences in result.sections.values():  # in report order
+            clean = [s for s in sentences if not s.problems]
+            overview.extend(clean[:1])
+            for sentence in clean:
+                part = self._part_of(sentence.anchor)
+                if part is not None:
+                    parts[part].append(sentence)
+
+        def best(sentences: list[CheckedSentence], name: str) -> list[CheckedSentence]:
+            ranked = sorted(sentences, key=lambda s: not find_figures(s.text))  # stable: report order
+            return ranked[: LIST_SENTENCES[name]]
+
+        written = [s for s in (result.lists or {}).get("problems", []) if not s.problems]
+        return {
+            "overview": overview[: LIST_SENTENCES["overview"]],
+            "achievements": best(parts["review"], "achievements"),
+            "problems": written or best(parts["problems"], "problems"),
+            "plans": best(parts["plan"], "plans"),
+        }
+
+    def _kinds_at(self, anchor: int | None) -> set[str]:
+        """The kinds of the section holding clean position `anchor` and of its ancestors."""
+        node = self.index.deepest(anchor) if anchor is not None else None
+        kinds: set[str] = set()
+        while node is not None:
+            kinds.add(node.kind)
+            node = self.index.by_id.get(node.parent_id) if node.parent_id else None
+        return kinds
+
+    def _part_of(self, anchor: int | None) -> str | None:
+        kinds = self._kinds_at(anchor)
+        if kinds & {"plan", "targets"}:
+            return "plan"
+        if "review" in kinds:
+            return "review"
+        return "problems" if "problems" in kinds else None
 
     # -- the digest (serial, several chunks): the report lists from the section summaries ---------
     def digest_question(self, plan: Plan, results: list[ChunkResult | LLMError]) -> Question:
@@ -398,9 +451,11 @@ class _LLMRun:
                 reduce_result = await self.summarize_report(self.digest_question(plan, results))
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None  # the caller expects our error, not a group of them
-        if reduce_result is None:  # the one pass wrote the lists
+        if reduce_result is None:  # one pass: the lists from its own sentences
             first = results[0]
-            reduce_result = first if isinstance(first, LLMError) else ReduceResult({}, first.lists or {})
+            reduce_result = (
+                first if isinstance(first, LLMError) else ReduceResult({}, self.compose_lists(first))
+            )
         return assemble_summary(
             self.ctx,
             self.settings,

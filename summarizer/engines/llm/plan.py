@@ -4,7 +4,9 @@
     ───────────────────────────────────────────────       ─────────────────────────────
     as few calls as the context allows:                    chunks of `PARALLEL_CHUNK_TOKENS`, every one
       the whole report fits  -> one call, which also        at once (at most `PARALLEL_CALLS`), and the
-                                writes the report lists     reduce over raw material in the same wave
+                                writes the problems; the    reduce over raw material in the same wave
+                                other lists are picked
+                                from its section sentences
       it does not            -> chunks as large as the
                                 context allows, then one
                                 digest over their summaries
@@ -23,10 +25,11 @@ not set, and chunk sizes are converted back to our (cl100k) tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ...config import PARALLEL_CALLS, Settings
+from ...sections.split import find_problem_paragraphs
 from ...text.sentences import count_tokens
 from ..base import ReportContext
 from .chunks import Chunk, chunk_sections, pack_chunks
@@ -46,6 +49,11 @@ PARALLEL_CHUNK_TOKENS = 3000
 PROMPT_OVERHEAD_TOKENS = 1400
 # Sentences asked for the report-level lists (one pass or digest).
 LIST_SENTENCES: dict[str, int] = {"overview": 2, "achievements": 2, "problems": 1, "plans": 2}
+# What one pass asks of the model besides its sections: the problems the report admits (when it has a
+# part or a paragraph admitting some).  The overview, achievements and plans are picked from the pass's own checked
+# section sentences by the part they quote (`engine.compose_lists`): a small model asked to write them
+# restates targets as results and parrots the instructions.
+ONE_PASS_LISTS: dict[str, int] = {"problems": 1}
 # Sentences a chunk call is expected to need at most, when sizing serial chunks.
 CHUNK_SENTENCES = 8
 
@@ -66,22 +74,22 @@ class Ask:
 
 @dataclass(frozen=True)
 class Call:
-    """One model call over a chunk: its sections, and whether it also writes the report lists."""
+    """One model call over a chunk: its sections, and the report lists it also writes (name -> sentences)."""
 
     chunk: Chunk
     asks: list[Ask]
-    lists: bool
+    lists: dict[str, int] = field(default_factory=dict)
 
     @property
     def sentences(self) -> int:
-        return sum(a.sentences for a in self.asks) + (sum(LIST_SENTENCES.values()) if self.lists else 0)
+        return sum(a.sentences for a in self.asks) + sum(self.lists.values())
 
 
 @dataclass(frozen=True)
 class Plan:
     strategy: StrategyName
     calls: list[Call]
-    reduce: ReduceKind | None  # None: the one call wrote the lists itself
+    reduce: ReduceKind | None  # None: one pass; its lists come from its own sentences (`ONE_PASS_LISTS`)
 
     @property
     def total(self) -> int:
@@ -100,16 +108,20 @@ def plan_calls(ctx: ReportContext, settings: Settings, measured: ModelTokens | N
     strategy = settings.effective_strategy
     if strategy == "serial":
         chunks = _serial_chunks(ctx, settings, measured)
-        one_pass = len(chunks) == 1
-        calls = [Call(c, asks_of(ctx, c), lists=one_pass) for c in chunks]
-        return Plan(strategy, calls, None if one_pass else "digest")
+        if len(chunks) == 1:
+            admitted = any(n.kind == "problems" for n in ctx.nodes) or bool(
+                find_problem_paragraphs(ctx.norm, ctx.nodes)
+            )
+            lists = dict(ONE_PASS_LISTS) if admitted else {}
+            return Plan(strategy, [Call(chunks[0], asks_of(ctx, chunks[0]), lists)], None)
+        return Plan(strategy, [Call(c, asks_of(ctx, c)) for c in chunks], "digest")
     budget = settings.chunk_tokens or PARALLEL_CHUNK_TOKENS
     chunks = chunk_sections(ctx.norm, ctx.nodes, budget)
     # Every call in one wave: the map calls and the reduce, within the provider's cap.
     while len(chunks) > PARALLEL_CALLS - 1 and settings.chunk_tokens is None:
         budget = budget * 3 // 2
         chunks = chunk_sections(ctx.norm, ctx.nodes, budget)
-    return Plan(strategy, [Call(c, asks_of(ctx, c), lists=False) for c in chunks], "reduce")
+    return Plan(strategy, [Call(c, asks_of(ctx, c)) for c in chunks], "reduce")
 
 
 def _serial_chunks(ctx: ReportContext, settings: Settings, measured: ModelTokens | None) -> list[Chunk]:
@@ -134,7 +146,7 @@ def _serial_chunks(ctx: ReportContext, settings: Settings, measured: ModelTokens
         text = ctx.norm.clean.text
         whole = count_tokens(text[tops[0].start : tops[-1].end])
         sentences = sum(_sentences_for(count_tokens(text[n.start : n.end])) for n in tops)
-        answer = output_budget(sentences + sum(LIST_SENTENCES.values()), settings)
+        answer = output_budget(sentences + sum(ONE_PASS_LISTS.values()), settings)
         if whole / scale + answer <= room:
             return pack_chunks(ctx.norm, chunk_sections(ctx.norm, ctx.nodes, whole), whole)
     budget = max(200, int((room - output_budget(CHUNK_SENTENCES, settings)) * scale))
