@@ -326,7 +326,7 @@ def test_happy_path_on_a_seed(fake_llm: FakeLLM, tmp_path: Path) -> None:
 
     assert summary.engine.name == "llm" and summary.engine.fallbacks == []
     assert summary.engine.json_mode == "json_schema"
-    assert summary.engine.prompt_version == "summary-v4+reduce-v2+reask-v1+schema-v2"
+    assert summary.engine.prompt_version == "summary-v4+reduce-v2+reask-v1+schema-v1"
     # Every prompt file's version (the judge's aside: it is no part of a summary), so that a change
     # to any of them is a new cache key.
     every_file = {load_prompt(p.stem, None).version for p in PROMPTS_DIR.glob("*.md") if p.stem != "judge_v1"}

@@ -82,27 +82,3 @@ def test_schema_instruction_goes_last_so_the_system_prompt_stays_a_shared_prefix
     assert result[1]["content"].startswith("问") and schema_prompt().system in result[1]["content"]
     assert '"required":["a"]' in result[1]["content"]
     assert messages[1]["content"] == "问"  # the caller's list is not modified
-
-
-def test_a_server_constraining_decoding_to_the_schema_gets_only_its_shape_in_the_prompt() -> None:
-    from summarizer.engines.llm.answer import ShortSentence, keyed_schema, strict_json_schema
-
-    schema = keyed_schema({"1": 3, "2": 2, "problems": 1}, strict_json_schema(ShortSentence))
-    messages = [{"role": "system", "content": "你是助手。"}, {"role": "user", "content": "问"}]
-    full = build_request(
-        "json_object",
-        model="m",
-        messages=messages,
-        schema=schema,
-        schema_name="s",
-        max_tokens=9,
-        schema_in_response_format=False,
-    )
-    shaped = build_request(
-        "json_object", model="m", messages=messages, schema=schema, schema_name="s", max_tokens=9
-    )
-    assert shaped["response_format"]["schema"] == schema  # the server enforces the whole schema
-    said = shaped["messages"][-1]["content"]
-    assert '{"1":[{"text":"…","quote":"…"}],"2":[{"text":"…","quote":"…"}]' in said
-    assert "JSON" in said and "maxItems" not in said
-    assert len(said) < len(full["messages"][-1]["content"]) / 3  # the prompt tokens it saves

@@ -30,8 +30,8 @@ LADDER: tuple[Mode, ...] = ("json_schema", "json_object", "tools")
 
 
 def schema_prompt() -> PromptTemplate:
-    """prompts/schema_v2.md: the instruction before the JSON Schema (or only its shape) in json_object mode."""
-    return load_prompt("schema_v2", ("system", "shape"))
+    """prompts/schema_v1.md: the instruction that precedes the JSON Schema in json_object mode."""
+    return load_prompt("schema_v1", ("system",))
 
 
 # Reasoning models (DeepSeek-R1, Qwen3 via Ollama…) may put their thoughts before the answer.
@@ -40,29 +40,7 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _DECODER = json.JSONDecoder()
 
 
-def schema_shape(schema: dict[str, Any]) -> Any:
-    """An example of what `schema` describes, "…" for each string: the shape of the answer, compactly.
-
-    >>> schema_shape({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}})
-    {'a': ['…']}
-    """
-    if "anyOf" in schema:
-        return schema_shape(next((s for s in schema["anyOf"] if s.get("type") != "null"), {}))
-    kind = schema.get("type")
-    if kind == "object":
-        return {key: schema_shape(value) for key, value in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [schema_shape(schema.get("items", {}))]
-    if kind in ("integer", "number"):
-        return 0
-    if kind == "boolean":
-        return False
-    return "…"
-
-
-def with_schema_instruction(
-    messages: list[dict[str, str]], schema: dict[str, Any], *, shape_only: bool = False
-) -> list[dict[str, str]]:
+def with_schema_instruction(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
     """The messages with the schema instruction appended to the last one (a user message).
 
     json_object mode only promises *some* JSON object; the schema in the prompt is
@@ -70,15 +48,10 @@ def with_schema_instruction(
     messages for this mode, which the instruction contains.  It goes last, not into
     the system message, so that the system message and the report stay a prefix
     shared by every call and its re-asks (a server's prefix cache reuses them).
-    With `shape_only` (the server constrains decoding to the schema itself), only
-    the answer's shape is given: the whole schema costs hundreds of prompt tokens.
     """
-    if shape_only:
-        shape = json.dumps(schema_shape(schema), ensure_ascii=False, separators=(",", ":"))
-        instruction = schema_prompt().parts["shape"] + "\n" + shape
-    else:
-        compact = json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
-        instruction = schema_prompt().system + "\n" + compact
+    instruction = (
+        schema_prompt().system + "\n" + json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
+    )
     if messages and messages[-1].get("role") == "user":
         last = {**messages[-1], "content": f"{messages[-1].get('content', '')}\n\n{instruction}"}
         return [*messages[:-1], last]
@@ -110,7 +83,7 @@ def build_request(
             "json_schema": {"name": schema_name, "schema": schema, "strict": True},
         }
     elif mode == "json_object":
-        request["messages"] = with_schema_instruction(messages, schema, shape_only=schema_in_response_format)
+        request["messages"] = with_schema_instruction(messages, schema)
         request["response_format"] = {"type": "json_object"}
         if schema_in_response_format:
             request["response_format"]["schema"] = schema
