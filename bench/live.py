@@ -74,7 +74,9 @@ def decode_rate(client: openai.OpenAI, model: str) -> float:
     reply = client.chat.completions.create(model=model, messages=messages, max_tokens=DECODE_TOKENS)  # type: ignore[arg-type]
     many = time.perf_counter() - started
     tokens = reply.usage.completion_tokens if reply.usage else DECODE_TOKENS
-    return (tokens - 1) / max(1e-6, many - one)
+    if many - one < many / 4:  # the 1-token call waited behind another request: no difference to take
+        return tokens / many
+    return (tokens - 1) / (many - one)
 
 
 def prefill(client: openai.OpenAI, model: str, text: str) -> tuple[float, int]:
