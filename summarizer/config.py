@@ -24,9 +24,11 @@ EngineChoice = Literal["auto", "extractive", "llm"]
 JsonMode = Literal["auto", "json_schema", "json_object", "tools"]
 # Whose history the app keeps (summarizer/history.py); "auto" picks from how the app is served.
 HistoryScopeSetting = Literal["auto", "shared", "session", "user"]
-# How the LLM engine spends its calls: "serial" (a local server answering one request at a time:
-# as few calls as the context allows) or "parallel" (a remote provider: every call at once).
-Strategy = Literal["auto", "serial", "parallel"]
+# How the LLM engine uses the model: "compress" (a local server answering one request at a time,
+# a small model: the rules pick each section's key sentences and the model compresses them, in a few
+# short calls), "serial" (a local server: the model reads the report, in as few calls as the context
+# allows) or "parallel" (a remote provider: the model reads the report, every call at once).
+Strategy = Literal["auto", "compress", "serial", "parallel"]
 # The same choices as lists, for the CLI's and the app's menus.
 ENGINE_CHOICES: tuple[str, ...] = get_args(EngineChoice)
 JSON_MODES: tuple[str, ...] = get_args(JsonMode)
@@ -141,26 +143,31 @@ class Settings(BaseModel):
         return self.engine
 
     @property
-    def effective_strategy(self) -> Literal["serial", "parallel"]:
-        """`strategy`, or for "auto": serial for a local endpoint (a loopback, private or .local host,
+    def effective_strategy(self) -> Literal["compress", "serial", "parallel"]:
+        """`strategy`, or for "auto": compress for a local endpoint (a loopback, private or .local host,
         or the port of a local preset), parallel for any other."""
         if self.strategy != "auto":
             return self.strategy
-        return "serial" if self.base_url and _is_local(self.base_url) else "parallel"
+        return "compress" if self.base_url and _is_local(self.base_url) else "parallel"
+
+    @property
+    def serial_endpoint(self) -> bool:
+        """Whether the endpoint answers one request at a time (the compress and serial strategies)."""
+        return self.effective_strategy != "parallel"
 
     @property
     def call_limit(self) -> int:
         """Model calls at once: `concurrency`, else 1 (serial) or 16 (parallel)."""
         if self.concurrency is not None:
             return self.concurrency
-        return SERIAL_CALLS if self.effective_strategy == "serial" else PARALLEL_CALLS
+        return SERIAL_CALLS if self.serial_endpoint else PARALLEL_CALLS
 
     @property
     def call_timeout(self) -> float:
         """Seconds per call: `timeout`, else 900 (serial) or 60 (parallel)."""
         if self.timeout is not None:
             return self.timeout
-        return SERIAL_TIMEOUT if self.effective_strategy == "serial" else PARALLEL_TIMEOUT
+        return SERIAL_TIMEOUT if self.serial_endpoint else PARALLEL_TIMEOUT
 
     @property
     def base_url_host(self) -> str | None:

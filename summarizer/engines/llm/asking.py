@@ -65,10 +65,11 @@ class Question:
     read: Callable[[dict[str, Any]], Read]  # raises ValidationError
     scope_of: Callable[[str], SourceScope]
     item_schema: dict[str, Any]  # one sentence, for the re-ask of failed items
-    read_item: Callable[[Any], AnswerSentence]  # raises ValidationError
+    read_item: Callable[[str, Any], AnswerSentence]  # (its key, the value); raises ValidationError
     facts: dict[str, FactRef] = field(default_factory=dict)
     # The verifier's problems with one checked sentence of `key` (none: it would be `supported`).
     verdict: Callable[[str, CheckedSentence], list[str]] | None = None
+    reask: PromptTemplate | None = None  # the prompt whose "reask" part asks again (None: the Asker's)
 
 
 @dataclass
@@ -237,7 +238,7 @@ class Asker:
             if item.copied:
                 problems.append("这句几乎是照抄原文的一整句：请压缩概括成 15 到 40 个字，不要照抄。")
             lines.append(f'f{n}（写给 "{item.key}"，原句：{item.checked.text[:80]}）：' + "；".join(problems))
-        user = self.item_reask.fill(
+        user = (question.reask or self.item_reask).fill(
             "reask",
             report=neutralise_delimiters(_material(question, failed)) or "（见上文）",
             items=neutralise_delimiters("\n".join(lines)),
@@ -253,7 +254,7 @@ class Asker:
             return  # the first answer stands
         for n, item in enumerate(failed, 1):
             try:
-                sentence = question.read_item(reply.data.get(f"f{n}"))
+                sentence = question.read_item(item.key, reply.data.get(f"f{n}"))
             except ValidationError:
                 continue
             fixed = self._item(question, item.key, sentence)

@@ -67,10 +67,17 @@ def _anchor(ctx: ReportContext, sentence: CheckedSentence) -> int | None:
     return ctx.norm.clean.to_clean(sentence.evidence[0].start) if sentence.evidence else None
 
 
-def _failure_warning(error: LLMError, section: Section | None) -> SourceWarning:
+def failure_warning(
+    error: LLMError, section: Section | None, *, what: tuple[str, str] | None = None
+) -> SourceWarning:
+    """The `llm_fallback` warning of a failed call: for `section`, for the report lists (None), or for
+    `what` (Chinese, English) the call was doing."""
     # The error's own message is already free of secrets (errors.py promise); keep it to one line.
     reason_zh, reason_en = error.zh.splitlines()[0][:120], error.en.splitlines()[0][:160]
-    if section is None:
+    if what is not None:
+        zh = f"{what[0]}失败（{reason_zh}），这些句子保留原文"
+        en = f"{what[1]} failed ({reason_en}); those sentences stay as the source has them"
+    elif section is None:
         zh = f"全文总览（overview、meta、成绩、问题、计划）的模型总结失败（{reason_zh}），已改用抽取式结果"
         en = f"report overview (reduce): the model failed ({reason_en}); filled by the extractive engine"
     else:
@@ -117,7 +124,7 @@ def assemble_summary(
         if section.id in failures:
             section.summary = _by_extractor(extractor.section_claims(node))
             engine.fallbacks.append(section.id)
-            warnings.append(_failure_warning(failures[section.id], section))
+            warnings.append(failure_warning(failures[section.id], section))
             continue
         own = sentences.get(section.id, [])
         section.summary = [claim_of(f"s{section.id}-{i}", s, section.id) for i, s in enumerate(own, 1)]
@@ -130,7 +137,7 @@ def assemble_summary(
         lists |= {"problems": base.problems, "plans": base.plans}
         lists = {name: _by_extractor(claims) for name, claims in lists.items()}
         engine.fallbacks.append("reduce")
-        warnings.append(_failure_warning(reduce_result, None))
+        warnings.append(failure_warning(reduce_result, None))
     else:
         rule_meta = extract_meta(ctx.norm, ctx.nodes)
         meta = Meta(

@@ -196,7 +196,7 @@ class LLMClient:
         self, messages: list[dict[str, str]], *, schema: dict[str, Any], schema_name: str, max_tokens: int
     ) -> LLMReply:
         """Ask for one JSON object matching `schema`; see the module docstring for modes, retries and errors."""
-        serial = self.settings.effective_strategy == "serial"
+        serial = self.settings.serial_endpoint
         if self.settings.json_mode == "auto" and self._known_mode is None and serial:
             # While the mode is unknown, let one call find it so concurrent calls don't all probe the
             # ladder; the others then wait once and go on, whatever the probe's outcome.  A parallel

@@ -35,7 +35,7 @@ from ...schema import Engine, Meta, MetaField, ReportSummary, Span
 from ...sections.lookup import SectionIndex
 from ...sections.split import find_problem_paragraphs
 from ...verification import ClaimSource, check_claim_text
-from ..base import ProgressCallback, ReportContext
+from ..base import ProgressCallback, ReportContext, build_source
 from .answer import (
     AnswerSentence,
     CheckedSentence,
@@ -52,6 +52,7 @@ from .asking import Answered, Asker, Question, Read
 from .assemble import ChunkResult, ReduceResult, assemble_summary
 from .cache import Cache
 from .client import ChatClient, LLMClient
+from .compress import compress_summary
 from .modes import schema_prompt
 from .plan import LIST_SENTENCES, Call, Plan, output_budget, plan_calls
 from .prompts import (
@@ -144,7 +145,7 @@ def _read_keyed(keys: dict[str, int]) -> Callable[[dict[str, Any]], Read]:
     return read
 
 
-def _read_short(value: Any) -> AnswerSentence:
+def _read_short(_key: str, value: Any) -> AnswerSentence:
     return ShortSentence.model_validate(value).as_answer()
 
 
@@ -166,8 +167,9 @@ class _LLMRun:
         self.progress = progress
         self.prompt = load_prompt("summary_v4", ("system", "sections", "lists", "digest", "reask"))
         self.reduce_prompt = load_prompt("reduce_v2")
+        self.compress_prompt = load_prompt("compress_v1", ("system", "user", "reask"))
         reask = load_prompt("reask_v1", ("user", "not_json"))
-        prompts = (self.prompt, self.reduce_prompt, reask, schema_prompt())
+        prompts = (self.prompt, self.reduce_prompt, self.compress_prompt, reask, schema_prompt())
         self.prompt_version = "+".join(prompt.version for prompt in prompts)
         self.asker = Asker(
             settings,
@@ -188,8 +190,11 @@ class _LLMRun:
         self.claims = ClaimSource(ctx.original, levels or None, ctx.facts.figures if same_text else None)
         self.index = SectionIndex(ctx.nodes)
         self.instructions = "\n".join(
-            text for prompt in (self.prompt, self.reduce_prompt) for text in prompt.parts.values()
+            text
+            for prompt in (self.prompt, self.reduce_prompt, self.compress_prompt)
+            for text in prompt.parts.values()
         )
+        self.failed_sections: list[str] = []
         self.done = 0
         self.total = 0
 
@@ -393,7 +398,7 @@ class _LLMRun:
             read=read,
             scope_of=lambda _key: self.whole,
             item_schema=ANSWER_SENTENCE_SCHEMA,
-            read_item=AnswerSentence.model_validate,
+            read_item=lambda _key, value: AnswerSentence.model_validate(value),
             verdict=self.verdict,
             facts=self.facts.refs,
         )
@@ -422,6 +427,8 @@ class _LLMRun:
 
     # -- the whole report --------------------------------------------------------------------
     async def run(self, started: float) -> ReportSummary:
+        if self.settings.effective_strategy == "compress":
+            return await self.run_compress(started)
         measured = None
         if self.settings.effective_strategy == "serial" and self.settings.chunk_tokens is None:
             # Once per run: the model's own count decides whether the report fits in one pass.
@@ -465,7 +472,17 @@ class _LLMRun:
             engine=self.engine(started, plan),
         )
 
-    def engine(self, started: float, plan: Plan) -> Engine:
+    async def run_compress(self, started: float) -> ReportSummary:
+        """The compress design (`compress.py`): the rules' picks, each compressed by the model."""
+        summary, warnings = await compress_summary(self)
+        engine = self.engine(started)
+        engine.fallbacks = self.failed_sections
+        claims = summary.all_claims()
+        engine.model_claims = sum(c.author == "model" for c in claims)
+        engine.fallback_claims = sum(c.author == "extractive" for c in claims)
+        return summary.model_copy(update={"engine": engine, "source": build_source(self.ctx, warnings)})
+
+    def engine(self, started: float, plan: Plan | None = None) -> Engine:
         usage = self.client.usage
         modes = self.asker.modes
         return Engine(

@@ -105,7 +105,7 @@ def output_budget(sentences: int, settings: Settings) -> int:
 
 def plan_calls(ctx: ReportContext, settings: Settings, measured: ModelTokens | None = None) -> Plan:
     """The calls for a report; `measured` (serial only): the model's own count of the report's clean text."""
-    strategy = settings.effective_strategy
+    strategy: StrategyName = "serial" if settings.serial_endpoint else "parallel"  # compress reads as serial
     if strategy == "serial":
         chunks = _serial_chunks(ctx, settings, measured)
         if len(chunks) == 1:

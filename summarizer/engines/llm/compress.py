@@ -1,0 +1,144 @@
+"""The compress design: the rules pick each section's key sentences, the model compresses them.
+
+    extractive summary (sections, overview, achievements, problems, plans: the rules' picks)
+      └─ its distinct sentences, in calls of at most `COMPRESS_BATCH` ─► the model writes one short
+         sentence for each ([s1] …) ─► each checked against its own source sentence, as the
+         verifier will (asking.py: quotes, figures, form, the verifier's rules, copies)
+             └─ failed ─► one short re-ask with the source sentence beside it
+    a sentence the model could not write faithfully keeps the source sentence (author "extractive")
+
+It is the default for a local endpoint (`Settings.effective_strategy`): a small
+model reading a whole report restates targets as results, parrots its
+instructions and copies headings, but it compresses one given sentence well.
+Structure, lists and evidence come from the rules; every sentence the reader
+sees is the model's where the model got it right.  The calls hold only the
+picked sentences, so a report costs far less prefill than one pass over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...errors import LLMError
+from ...schema import Claim, ReportSummary, SourceWarning
+from ..extractive.engine import summarize_extractive
+from .answer import AnswerSentence, CheckedSentence, SourceScope, keyed_schema
+from .asking import Question, Read
+from .assemble import failure_warning
+from .prompts import neutralise_delimiters
+
+if TYPE_CHECKING:
+    from .engine import _LLMRun
+
+COMPRESS_BATCH = 16  # sentences per call: a short prompt, and a short answer to re-ask from
+PER_COMPRESSED_TOKENS = 60  # output tokens per compressed sentence (15-40 characters and its key)
+ANSWER_OVERHEAD_TOKENS = 40
+STRING_SCHEMA: dict[str, Any] = {"type": "string"}
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One sentence the rules picked: its key in the call, its text, where it is, whose section it is."""
+
+    key: str
+    claim: Claim
+    scope: SourceScope
+
+
+def compress_budget(sentences: int, cap: int | None) -> int:
+    budget = ANSWER_OVERHEAD_TOKENS + PER_COMPRESSED_TOKENS * max(1, sentences)
+    return min(budget, cap) if cap is not None else budget
+
+
+def picks_of(run: _LLMRun, summary: ReportSummary) -> list[Pick]:
+    """The distinct claims of the extractive summary that quote the source, in output order."""
+    clean = run.ctx.norm.clean
+    seen: set[str] = set()
+    picks: list[Pick] = []
+    for claim in summary.all_claims():
+        if claim.text in seen or not claim.evidence:
+            continue
+        seen.add(claim.text)
+        start = clean.to_clean(claim.evidence[0].start)
+        end = clean.to_clean(claim.evidence[-1].end)
+        if end <= start:
+            continue
+        picks.append(Pick(f"s{len(picks) + 1}", claim, SourceScope.of(clean, start, end)))
+    return picks
+
+
+def compress_question(run: _LLMRun, batch: list[Pick]) -> Question:
+    by_key = {p.key: p for p in batch}
+    lines = "\n".join(f"[{p.key}] {p.claim.text}" for p in batch)
+
+    def read(data: dict[str, Any]) -> Read:
+        pairs = [(key, read_item(key, data.get(key))) for key in by_key if isinstance(data.get(key), str)]
+        return [(key, sentence) for key, sentence in pairs if sentence.text.strip()], {}
+
+    def read_item(key: str, value: Any) -> AnswerSentence:
+        text = value if isinstance(value, str) else ""
+        return AnswerSentence(text=text, quotes=[by_key[key].claim.text], fact_ids=[])
+
+    def verdict(key: str, sentence: CheckedSentence) -> list[str]:
+        return run.verdict(by_key[key].claim.section_id or key, sentence)
+
+    return Question(
+        kind="compress",
+        messages=[
+            {"role": "system", "content": run.compress_prompt.system},
+            {
+                "role": "user",
+                "content": run.compress_prompt.fill("user", sentences=neutralise_delimiters(lines)),
+            },
+        ],
+        schema=keyed_schema({key: None for key in by_key}, STRING_SCHEMA),
+        max_tokens=compress_budget(len(batch), run.settings.max_output_tokens),
+        read=read,
+        scope_of=lambda key: by_key[key].scope,
+        item_schema=STRING_SCHEMA,
+        read_item=read_item,
+        verdict=verdict,
+        reask=run.compress_prompt,
+    )
+
+
+async def compress_summary(run: _LLMRun) -> tuple[ReportSummary, list[SourceWarning]]:
+    """The extractive summary with each sentence compressed by the model where it passed our checks."""
+    base = summarize_extractive(run.ctx, run.settings)
+    picks = picks_of(run, base)
+    batches = [picks[i : i + COMPRESS_BATCH] for i in range(0, len(picks), COMPRESS_BATCH)]
+    run.total = len(batches)
+    written: dict[str, CheckedSentence] = {}
+    warnings: list[SourceWarning] = []
+    failed_sections: list[str] = []
+    for batch in batches:
+        try:
+            answered = await run.asker.ask(compress_question(run, batch))
+        except LLMError as error:
+            touched = {p.claim.section_id for p in batch if p.claim.section_id}
+            failed_sections.extend(sorted(touched - set(failed_sections)))
+            warnings.append(
+                failure_warning(error, None, what=("所选句子的压缩", "compressing the picked sentences"))
+            )
+            continue
+        finally:
+            run._tick()
+        for pick in batch:
+            clean = [s for s in answered.sentences.get(pick.key, []) if not s.problems]
+            if clean:
+                written[pick.claim.text] = clean[0]
+
+    def rewrite(claim: Claim) -> Claim:
+        sentence = written.get(claim.text)
+        if sentence is None:  # the model's sentence failed our checks, or its call failed: the source's
+            return claim.model_copy(update={"author": "extractive"})
+        evidence = sentence.evidence or claim.evidence
+        return claim.model_copy(update={"text": sentence.text, "evidence": evidence, "author": "model"})
+
+    sections = [s.model_copy(update={"summary": [rewrite(c) for c in s.summary]}) for s in base.sections]
+    update: dict[str, Any] = {"sections": sections}
+    for name in ("overview", "achievements", "problems", "plans"):
+        update[name] = [rewrite(c) for c in getattr(base, name)]
+    run.failed_sections = failed_sections
+    return base.model_copy(update=update), warnings
