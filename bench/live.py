@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -187,7 +188,14 @@ def main() -> None:
     )
     parser.add_argument("--rows", help="append each row here as JSON (JSONL)")
     parser.add_argument("--dump", help="write each summary's JSON into this directory")
+    parser.add_argument("--log", help="write the engine's re-asks and their reasons here (DEBUG log)")
     args = parser.parse_args()
+    if args.log:
+        handler = logging.FileHandler(args.log, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        asking = logging.getLogger("summarizer.engines.llm.asking")
+        asking.setLevel(logging.DEBUG)
+        asking.addHandler(handler)
     os.environ["SUMMARIZER_CACHE"] = "off"
     settings = Settings.from_env(engine="llm")
     if not settings.base_url or not settings.model:

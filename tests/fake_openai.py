@@ -391,6 +391,31 @@ _PLAN_TITLE = re.compile(r"安排|计划|目标|任务|思路|打算|展望")
 _FACT_LINE = re.compile(r"^\[(i\d+)\] (.+?) \((?:\d{4}|\?), (target|actual)\)$", re.M)
 
 
+def compress(sentence: str) -> str:
+    """What a model asked to compress a sentence writes: its clauses from the first with a figure, at least
+    12 characters, never every clause of a sentence that has more than one."""
+    clauses = [c.strip() for c in re.split(r"[，,；;。]", sentence.strip()) if c.strip()]
+    start = next((i for i, c in enumerate(clauses) if re.search(r"\d", c)), 0)
+    kept: list[str] = []
+    for clause in clauses[start:]:
+        if kept and len(kept) + start + 1 == len(clauses) and start == 0:
+            break  # the last clause would make it the whole sentence
+        kept.append(clause)
+        if len("".join(kept)) >= 12:
+            break
+    return "，".join(kept)
+
+
+def compressed_answer(request: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The compress design's answer: for each key, the compression of the sentence listed under it
+    ("[s3] …" in a first call, a 【"s3"】 block in a re-ask)."""
+    material = report_material(request)
+    listed = dict(re.findall(r"^\[(s\d+)\] (.+)$", material, re.M))
+    listed |= dict(re.findall(r'^【"([^"]+)"】\n(.*?)(?=\n\n【|\Z)', material, re.S | re.M))
+    fixes = dict(re.findall(r'^(f\d+)（写给 "([^"]+)"', str(request["messages"][-1]["content"]), re.M))
+    return {key: compress(listed.get(fixes.get(key, key), "")) for key in schema.get("properties", {})}
+
+
 def cooperative_answer(
     request: dict[str, Any], *, sentences: int = 1, text: str | None = None
 ) -> dict[str, Any]:
@@ -403,12 +428,14 @@ def cooperative_answer(
     nullable fields (meta) are null, and keywords quote the material.
     """
     schema = request_schema(request)
+    if all(v.get("type") == "string" for v in schema.get("properties", {}).values()):
+        return compressed_answer(request, schema)
     fallback = a_quote(report_material(request))
     quotes = section_quotes(request)
     # A re-ask of failed sentences names the key each was written for: "f2（写给 "1.2"，原句：…）".
     fixes = re.findall(r'^(f\d+)（写给 "([^"]+)"', str(request["messages"][-1]["content"]), re.M)
     # Its material is one block per key, headed 【"key"】: a fix quotes its own key's block.
-    blocks = dict(re.findall(r'^【"([^"]+)"】\n(.*?)(?=\n\n【"|\Z)', report_material(request), re.S | re.M))
+    blocks = dict(re.findall(r'^【"([^"]+)"】\n(.*?)(?=\n\n【|\Z)', report_material(request), re.S | re.M))
     quotes |= {fix: quotes.get(key) or a_quote(blocks.get(key, "")) or fallback for fix, key in fixes}
 
     # The reduce cites its fact list: a plan states a target, an achievement an actual, as listed.

@@ -81,9 +81,11 @@ def fake_model(sentence_text: str | None) -> Any:
     return respond
 
 
-def llm_settings(fake: FakeLLM, tmp_path: Path) -> Settings:
+def llm_settings(fake: FakeLLM, tmp_path: Path, strategy: str = "serial") -> Settings:
+    # The model reads the report (serial): the whole text, injection included, reaches it as data.
     return Settings(
         engine="llm",
+        strategy=strategy,
         base_url=fake.base_url,
         model=FAKE_MODEL,
         api_key="sk-test-hostile",
@@ -120,7 +122,7 @@ def test_injected_instructions_stay_inside_the_delimited_user_content(
     summary = summarize(text, llm_settings(fake_llm, tmp_path))
     assert_spans_match(text, summary.all_spans())
 
-    ours = {load_prompt("summary_v4", None).system, load_prompt("reduce_v2").system}
+    ours = {load_prompt(name, None).system for name in ("summary_v4", "reduce_v2", "compress_v1")}
     requests = [r.json for r in fake_llm.chat_requests]
     assert requests
     report_lines = [ln for ln in REPORT.splitlines() if len(ln) > 8]
@@ -142,6 +144,24 @@ def test_injected_instructions_stay_inside_the_delimited_user_content(
             assert body.count(PASSWORD) == inside.count(PASSWORD), "the injection appears only as data"
     assert carrying, "the report, injection included, reaches the model as data"
     assert PASSWORD not in text_outside_quotes(summary), "a sober model's output carries no payload"
+
+
+@pytest.mark.parametrize("kind", list(INJECTIONS), ids=list(INJECTIONS))
+def test_compressing_shows_the_model_picked_sentences_only_as_data(
+    kind: str, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    text = inject(kind)
+    fake_llm.script(handler=fake_model(None))
+    summary = summarize(text, llm_settings(fake_llm, tmp_path, strategy="compress"))
+    assert_spans_match(text, summary.all_spans())
+    ours = load_prompt("compress_v1", None).system
+    requests = [r.json for r in fake_llm.chat_requests]
+    assert requests
+    for request in requests:
+        assert request["messages"][0]["content"] == ours  # nothing of the report in the system part
+        body = user_content(request)
+        assert body.count("<<<REPORT") == 1 and body.count("REPORT>>>") == 1
+        assert body.count(PASSWORD) == material(request).count(PASSWORD), "the injection only as data"
 
 
 @pytest.mark.parametrize("kind", ["plain", "fake-delimiter"])

@@ -50,7 +50,7 @@ ACHIEVEMENT = {
 
 
 def is_fix(request: dict[str, Any]) -> bool:
-    return "以下几句没有通过核对" in str(request["messages"][-1]["content"])
+    return "【待改的句子】" in str(request["messages"][-1]["content"])
 
 
 def one_pass(fake_llm: FakeLLM, tmp_path: Path) -> Any:

@@ -63,10 +63,10 @@ def schema_keys(request: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize(
     ("base_url", "strategy"),
     [
-        ("http://127.0.0.1:8080/v1", "serial"),
-        ("http://localhost:11434/v1", "serial"),
-        ("http://192.168.1.20:9000/v1", "serial"),
-        ("http://gpu-box:8000/v1", "serial"),  # the port of a local preset (vLLM)
+        ("http://127.0.0.1:8080/v1", "compress"),
+        ("http://localhost:11434/v1", "compress"),
+        ("http://192.168.1.20:9000/v1", "compress"),
+        ("http://gpu-box:8000/v1", "compress"),  # the port of a local preset (vLLM)
         ("https://api.openai.com/v1", "parallel"),
         ("https://dashscope.aliyuncs.com/compatible-mode/v1", "parallel"),
         ("https://api.deepseek.com/v1", "parallel"),
@@ -75,13 +75,16 @@ def schema_keys(request: dict[str, Any]) -> list[str]:
 def test_the_strategy_follows_the_endpoint(base_url: str, strategy: str) -> None:
     settings = Settings(base_url=base_url, model="m")
     assert settings.effective_strategy == strategy
-    assert settings.call_limit == (1 if strategy == "serial" else 16)
-    assert settings.call_timeout == (900.0 if strategy == "serial" else 60.0)
+    assert settings.call_limit == (1 if strategy == "compress" else 16)
+    assert settings.call_timeout == (900.0 if strategy == "compress" else 60.0)
+    # A local endpoint read whole (serial) is as serial an endpoint as one compressing.
+    serial = Settings(base_url=base_url, model="m", strategy="serial")
+    assert (serial.call_limit, serial.serial_endpoint) == (1, True)
 
 
-def test_every_local_preset_is_serial_and_every_remote_one_parallel() -> None:
+def test_every_local_preset_compresses_and_every_remote_one_is_parallel() -> None:
     for preset in PRESETS.values():
-        expected = "parallel" if preset.needs_key else "serial"
+        expected = "parallel" if preset.needs_key else "compress"
         assert Settings(base_url=preset.base_url, model="m").effective_strategy == expected, preset.name
     assert {
         int(p.base_url.split(":")[2].split("/")[0]) for p in PRESETS.values() if not p.needs_key
@@ -194,7 +197,7 @@ def test_only_the_failed_sentence_is_asked_again(fake_llm: FakeLLM, tmp_path: Pa
 
     def respond(request: dict[str, Any]) -> dict[str, Any]:
         data = cooperative_answer(request, sentences=2)
-        if "以下几句没有通过核对" not in request["messages"][-1]["content"]:
+        if "【待改的句子】" not in request["messages"][-1]["content"]:
             first = next(v for v in data.values() if isinstance(v, list) and v and "text" in v[0])
             first[0]["text"] = bad  # one sentence of the first call-section goes wrong
         return json_answer(data)

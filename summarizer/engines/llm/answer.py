@@ -174,11 +174,20 @@ class SourceScope:
 
     @cached_property
     def sentences(self) -> list[str]:
-        """The scope's sentences (clean text), for telling a summary from a copy."""
+        """The sentences (clean text) of the lines the scope touches, whole even where the scope holds
+        only a clause of one: for telling a summary from a copy of a sentence."""
         text = self.clean.text
-        return [
-            text[a:b].strip() for a, b in split_sentences(text, self.start, self.end) if text[a:b].strip()
-        ]
+        start = text.rfind("\n", 0, self.start) + 1
+        end = text.find("\n", self.end)
+        end = len(text) if end < 0 else end
+        return [text[a:b].strip() for a, b in split_sentences(text, start, end) if text[a:b].strip()]
+
+    def lines(self) -> list[str]:
+        """The whole lines of the clean text that the scope touches (a sentence's scope: its line)."""
+        text = self.clean.text
+        start = text.rfind("\n", 0, self.start) + 1
+        end = text.find("\n", self.end)
+        return text[start : len(text) if end < 0 else end].splitlines()
 
     def contains(self, phrase: str) -> bool:
         needle = normalize_for_match(phrase)
@@ -329,6 +338,7 @@ MIN_SUMMARY_CHARS = 8
 # A whole source sentence this short and without a figure is a heading or a paragraph's lead phrase
 # ("精准精细扩大招引力度。"): it names a topic and says nothing a reader can check.
 LEAD_PHRASE_CHARS = 24
+_SENTENCE_ENDS = ("。", "！", "？", "；", ";", "!", "?")
 
 
 def form_problems(text: str, scope: SourceScope) -> list[str]:
@@ -339,8 +349,11 @@ def form_problems(text: str, scope: SourceScope) -> list[str]:
         return [f"这句有 {len(core)} 个字，是照抄的整段原文：请压缩概括成 15 到 40 个字的一句话。"]
     if len(core) < MIN_SUMMARY_CHARS:
         return ["这句太短，只是一个标题或词组：请写出这一节讲的具体工作或数字。"]
+    # A heading: a short line that does not end a sentence ("2024年工作安排", "主要做了以下工作:").
     headings = {
-        line.strip(_EDGE_PUNCT) for line in scope.source.original.splitlines() if len(line.strip()) <= 30
+        line.strip(_EDGE_PUNCT)
+        for line in scope.lines()
+        if len(line.strip()) <= 30 and not line.strip().endswith(_SENTENCE_ENDS)
     }
     if any(core == heading or core in heading for heading in headings if heading):
         return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]

@@ -31,7 +31,7 @@ from .prompts import neutralise_delimiters
 if TYPE_CHECKING:
     from .engine import _LLMRun
 
-COMPRESS_BATCH = 16  # sentences per call: a short prompt, and a short answer to re-ask from
+COMPRESS_BATCH = 24  # sentences per call: a short prompt, and a short answer to re-ask from
 PER_COMPRESSED_TOKENS = 60  # output tokens per compressed sentence (15-40 characters and its key)
 ANSWER_OVERHEAD_TOKENS = 40
 STRING_SCHEMA: dict[str, Any] = {"type": "string"}
@@ -57,7 +57,7 @@ def picks_of(run: _LLMRun, summary: ReportSummary) -> list[Pick]:
     seen: set[str] = set()
     picks: list[Pick] = []
     for claim in summary.all_claims():
-        if claim.text in seen or not claim.evidence:
+        if claim.text in seen or not claim.evidence or claim.section_id in run.unsummarized:
             continue
         seen.add(claim.text)
         start = clean.to_clean(claim.evidence[0].start)
@@ -133,12 +133,15 @@ async def compress_summary(run: _LLMRun) -> tuple[ReportSummary, list[SourceWarn
         sentence = written.get(claim.text)
         if sentence is None:  # the model's sentence failed our checks, or its call failed: the source's
             return claim.model_copy(update={"author": "extractive"})
-        evidence = sentence.evidence or claim.evidence
-        return claim.model_copy(update={"text": sentence.text, "evidence": evidence, "author": "model"})
+        # Its evidence is its source sentence, as the rules located it.
+        return claim.model_copy(update={"text": sentence.text, "author": "model"})
 
-    sections = [s.model_copy(update={"summary": [rewrite(c) for c in s.summary]}) for s in base.sections]
+    def rewritten(claims: list[Claim]) -> list[Claim]:  # the title, date and rally are not summarized
+        return [rewrite(c) for c in claims if c.section_id not in run.unsummarized]
+
+    sections = [s.model_copy(update={"summary": rewritten(s.summary)}) for s in base.sections]
     update: dict[str, Any] = {"sections": sections}
     for name in ("overview", "achievements", "problems", "plans"):
-        update[name] = [rewrite(c) for c in getattr(base, name)]
+        update[name] = rewritten(getattr(base, name))
     run.failed_sections = failed_sections
     return base.model_copy(update=update), warnings

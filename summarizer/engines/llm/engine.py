@@ -54,7 +54,7 @@ from .cache import Cache
 from .client import ChatClient, LLMClient
 from .compress import compress_summary
 from .modes import schema_prompt
-from .plan import LIST_SENTENCES, Call, Plan, output_budget, plan_calls
+from .plan import LIST_SENTENCES, UNSUMMARIZED_KINDS, Call, Plan, output_budget, plan_calls
 from .prompts import (
     facts_block,
     headings_block,
@@ -195,6 +195,9 @@ class _LLMRun:
             for text in prompt.parts.values()
         )
         self.failed_sections: list[str] = []
+        # Sections in a preamble or the closing rally (and their parts): nothing there is summarized.
+        tops = {n.id: n.kind for n in ctx.nodes if n.level == 1}
+        self.unsummarized = {n.id for n in ctx.nodes if tops.get(n.id.split(".")[0]) in UNSUMMARIZED_KINDS}
         self.done = 0
         self.total = 0
 
