@@ -298,7 +298,10 @@ def show_advanced_settings() -> None:
             "策略 Strategy",
             STRATEGIES,
             key="strategy",
-            help="serial：本地服务，调用次数最少；parallel：远程服务，所有调用同时发出；auto：按接口地址判断",
+            help=(
+                "compress：本地服务，模型压缩规则选出的句子；serial：本地服务，模型通读报告，调用次数最少；"
+                "parallel：远程服务，所有调用同时发出；auto：本地地址用 compress，其他用 parallel"
+            ),
         )
         st.number_input(
             "每次调用的报告词元 Chunk tokens", min_value=0, step=500, key="chunk_tokens", help="0：自动 auto"

@@ -134,8 +134,9 @@ def _add_llm_knobs(parser: argparse.ArgumentParser) -> None:
         "--strategy",
         choices=STRATEGIES,
         default=None,
-        help="serial: a local server, fewest calls; parallel: a remote provider, all calls at once "
-        "(default auto: by the endpoint's address; SUMMARIZER_STRATEGY)",
+        help="compress: a local server, the model compresses the sentences the rules pick; serial: a "
+        "local server, the model reads the report in the fewest calls; parallel: a remote provider, all "
+        "calls at once (default auto: compress for a local address, parallel otherwise; SUMMARIZER_STRATEGY)",
     )
     parser.add_argument(
         "--chunk-tokens",

@@ -121,3 +121,22 @@ def test_a_failed_call_leaves_its_sentences_as_the_source_says_and_warns(
     assert summary.engine.fallbacks and summary.engine.model_claims == 0
     (warning,) = [w for w in summary.source.warnings if w.code == "llm_fallback"]
     assert "保留原文" in warning.message and "stay as the source has them" in warning.message
+
+
+def test_answers_under_the_wrong_keys_go_to_the_sentences_they_compress(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    def shifted(request: dict[str, Any]) -> dict[str, Any]:
+        data = cooperative_answer(request)  # each key's answer moved to the next key, as a drifting model
+        keys = list(data)
+        return json_answer({keys[(i + 1) % len(keys)]: data[key] for i, key in enumerate(keys)})
+
+    fake_llm.script(handler=shifted)
+    settings = local(fake_llm, tmp_path)
+    ctx = prepare(REPORT, settings)
+    summary = summarize_llm(ctx, settings)
+    model = [c for c in summary.all_claims() if c.author == "model"]
+    assert model and summary.engine.fallback_claims == 0, [c.text for c in summary.all_claims() if c.author != "model"]
+    for claim in model:  # every compression sits on its own source sentence
+        source = "".join(span.quote for span in claim.evidence)
+        assert all(ch in source for ch in claim.text if ch not in "，,"), (claim.text, source)

@@ -2,8 +2,9 @@
 
     extractive summary (sections, overview, achievements, problems, plans: the rules' picks)
       └─ its distinct sentences, in calls of at most `COMPRESS_BATCH` ─► the model writes one short
-         sentence for each ([s1] …) ─► each checked against its own source sentence, as the
-         verifier will (asking.py: quotes, figures, form, the verifier's rules, copies)
+         sentence for each ([s1] …), each taken as the compression of the sentence it has most of
+         ─► each checked against its own source sentence, as the verifier will (asking.py:
+         quotes, figures, form, the verifier's rules, copies)
              └─ failed ─► one short re-ask with the source sentence beside it
     a sentence the model could not write faithfully keeps the source sentence (author "extractive")
 
@@ -18,6 +19,7 @@ picked sentences, so a report costs far less prefill than one pass over it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from ...errors import LLMError
@@ -31,7 +33,9 @@ from .prompts import neutralise_delimiters
 if TYPE_CHECKING:
     from .engine import _LLMRun
 
-COMPRESS_BATCH = 24  # sentences per call: a short prompt, and a short answer to re-ask from
+COMPRESS_BATCH = 12  # sentences per call: a small model keeps a short list aligned with its keys
+# An answer belongs to the sentence holding at least this share of its characters (in order).
+MIN_SHARE = 0.6
 PER_COMPRESSED_TOKENS = 60  # output tokens per compressed sentence (15-40 characters and its key)
 ANSWER_OVERHEAD_TOKENS = 40
 STRING_SCHEMA: dict[str, Any] = {"type": "string"}
@@ -44,6 +48,12 @@ class Pick:
     key: str
     claim: Claim
     scope: SourceScope
+
+
+def _share_of(text: str, source: str) -> float:
+    """How much of `text` is in `source`, in order: a compression is mostly its source's characters."""
+    matcher = SequenceMatcher(None, text, source, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(text))
 
 
 def compress_budget(sentences: int, cap: int | None) -> int:
@@ -73,8 +83,32 @@ def compress_question(run: _LLMRun, batch: list[Pick]) -> Question:
     lines = "\n".join(f"[{p.key}] {p.claim.text}" for p in batch)
 
     def read(data: dict[str, Any]) -> Read:
-        pairs = [(key, read_item(key, data.get(key))) for key in by_key if isinstance(data.get(key), str)]
-        return [(key, sentence) for key, sentence in pairs if sentence.text.strip()], {}
+        # A small model drifts along a list: the answer under "s3" may compress s4's sentence, or merge
+        # two.  Each answer goes to the sentence it has the most of, whatever its key; a key keeps the
+        # answer that has the most of its sentence.
+        answers = [(k, v) for k, v in data.items() if isinstance(v, str) and v.strip()]
+        # Every answer against every sentence: most of the answer in the sentence, then its own key,
+        # then most of the sentence in it; matched greedily, each answer and each sentence once.
+        scored = sorted(
+            (
+                (
+                    round(_share_of(value, p.claim.text), 2),
+                    p.key == answered_key,
+                    _share_of(p.claim.text, value),
+                ),
+                n,
+                p.key,
+            )
+            for n, (answered_key, value) in enumerate(answers)
+            for p in batch
+        )
+        best: dict[str, tuple[tuple[float, bool, float], str]] = {}
+        used: set[int] = set()
+        for score, n, key in reversed(scored):
+            if score[0] >= MIN_SHARE and n not in used and key not in best:
+                best[key] = (score, answers[n][1])
+                used.add(n)
+        return [(key, read_item(key, best[key][1])) for key in by_key if key in best], {}
 
     def read_item(key: str, value: Any) -> AnswerSentence:
         text = value if isinstance(value, str) else ""
