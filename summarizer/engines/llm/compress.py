@@ -36,9 +36,13 @@ if TYPE_CHECKING:
 COMPRESS_BATCH = 12  # sentences per call: a small model keeps a short list aligned with its keys
 # An answer belongs to the sentence holding at least this share of its characters (in order).
 MIN_SHARE = 0.6
-PER_COMPRESSED_TOKENS = 60  # output tokens per compressed sentence (15-40 characters and its key)
+PER_COMPRESSED_TOKENS = 80  # output tokens per compressed sentence: at most MAX_CHARS and its key
 ANSWER_OVERHEAD_TOKENS = 40
-STRING_SCHEMA: dict[str, Any] = {"type": "string"}
+# A compressed sentence is 15-40 characters; a server that constrains decoding to the schema (llama.cpp)
+# stops a runaway one here, so one answer cannot repeat itself up to the token limit (seen: 1,520
+# tokens of repetition, then a second truncation and a failed call).
+MAX_CHARS = 80
+STRING_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": MAX_CHARS}
 
 
 @dataclass(frozen=True)
