@@ -136,7 +136,9 @@ def test_answers_under_the_wrong_keys_go_to_the_sentences_they_compress(
     ctx = prepare(REPORT, settings)
     summary = summarize_llm(ctx, settings)
     model = [c for c in summary.all_claims() if c.author == "model"]
-    assert model and summary.engine.fallback_claims == 0, [c.text for c in summary.all_claims() if c.author != "model"]
+    assert model and summary.engine.fallback_claims == 0, [
+        c.text for c in summary.all_claims() if c.author != "model"
+    ]
     for claim in model:  # every compression sits on its own source sentence
         source = "".join(span.quote for span in claim.evidence)
         assert all(ch in source for ch in claim.text if ch not in "，,"), (claim.text, source)

@@ -197,8 +197,15 @@ def test_http_api_never_leaks_the_key_or_its_tokens(
     from tests.api_server import running_api
 
     caplog.set_level(logging.DEBUG)
+    # The model reads the report (serial): each run's text differs in its first line, so no run is
+    # answered from the cache the one before filled (compressing would ask the same body sentences).
     settings = Settings.from_env(
-        engine="llm", api_key=SECRET, base_url=fake_llm.base_url, model=FAKE_MODEL, timeout=1.0
+        engine="llm",
+        api_key=SECRET,
+        base_url=fake_llm.base_url,
+        model=FAKE_MODEL,
+        timeout=1.0,
+        strategy="serial",
     )
     api_settings = ApiSettings(tokens=tuple(SecretStr(t) for t in TOKENS), workers=1)
     assert_no_token("repr(api settings)", repr(api_settings) + api_settings.model_dump_json())

@@ -20,18 +20,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ...config import Settings
 from ...errors import LLMError
 from ...schema import Claim, ReportSummary, SourceWarning
+from ..base import ReportContext
 from ..extractive.engine import summarize_extractive
 from .answer import AnswerSentence, CheckedSentence, SourceScope, keyed_schema
-from .asking import Question, Read
+from .asking import Asker, Question, Read
 from .assemble import failure_warning
-from .prompts import neutralise_delimiters
+from .prompts import PromptTemplate, neutralise_delimiters
 
-if TYPE_CHECKING:
-    from .engine import _LLMRun
+
+class _Run(Protocol):
+    """What compressing needs of the engine's run (`engine._LLMRun`)."""
+
+    ctx: ReportContext
+    settings: Settings
+    asker: Asker
+    compress_prompt: PromptTemplate
+    unsummarized: set[str]
+    failed_sections: list[str]
+    total: int
+
+    def verdict(self, key: str, sentence: CheckedSentence) -> list[str]: ...
+
+    def _tick(self) -> None: ...
+
 
 COMPRESS_BATCH = 12  # sentences per call: a small model keeps a short list aligned with its keys
 # An answer belongs to the sentence holding at least this share of its characters (in order).
@@ -65,7 +81,7 @@ def compress_budget(sentences: int, cap: int | None) -> int:
     return min(budget, cap) if cap is not None else budget
 
 
-def picks_of(run: _LLMRun, summary: ReportSummary) -> list[Pick]:
+def picks_of(run: _Run, summary: ReportSummary) -> list[Pick]:
     """The distinct claims of the extractive summary that quote the source, in output order."""
     clean = run.ctx.norm.clean
     seen: set[str] = set()
@@ -82,7 +98,7 @@ def picks_of(run: _LLMRun, summary: ReportSummary) -> list[Pick]:
     return picks
 
 
-def compress_question(run: _LLMRun, batch: list[Pick]) -> Question:
+def compress_question(run: _Run, batch: list[Pick]) -> Question:
     by_key = {p.key: p for p in batch}
     lines = "\n".join(f"[{p.key}] {p.claim.text}" for p in batch)
 
@@ -141,7 +157,7 @@ def compress_question(run: _LLMRun, batch: list[Pick]) -> Question:
     )
 
 
-async def compress_summary(run: _LLMRun) -> tuple[ReportSummary, list[SourceWarning]]:
+async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning]]:
     """The extractive summary with each sentence compressed by the model where it passed our checks."""
     base = summarize_extractive(run.ctx, run.settings)
     picks = picks_of(run, base)
