@@ -89,6 +89,7 @@ def test_check_claim_text_labels_one_claim_as_the_verifier_does(
         pytest.param("2024年工作回顾", "标题", id="heading"),
         pytest.param("全年引进农业企业6家，新建茶叶基地800亩", None, id="a-summary-sentence"),
         pytest.param("办好民生实事，新改建农村公路12公里", None, id="lead-phrase-with-content"),
+        pytest.param("二是镇村公共服务水平不高", None, id="a-short-statement-is-no-lead-phrase"),
     ],
 )
 def test_headings_and_lead_phrases_are_no_summary_sentence(text: str, problem: str | None) -> None:

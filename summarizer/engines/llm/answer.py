@@ -335,8 +335,8 @@ def is_copy(text: str, sentences: Sequence[str]) -> bool:
 # What a summary sentence must be: short (the prompt asks for 15 to 40 characters), and more than a heading.
 MAX_SUMMARY_CHARS = 60
 MIN_SUMMARY_CHARS = 8
-# A whole source sentence this short and without a figure is a heading or a paragraph's lead phrase
-# ("精准精细扩大招引力度。"): it names a topic and says nothing a reader can check.
+# A paragraph's first sentence this short and without a figure, with more after it, is its lead phrase
+# ("精准精细扩大招引力度。围绕……"): it names a topic and says nothing a reader can check.
 LEAD_PHRASE_CHARS = 24
 _SENTENCE_ENDS = ("。", "！", "？", "；", ";", "!", "?")
 
@@ -349,6 +349,18 @@ def form_problems(text: str, scope: SourceScope) -> list[str]:
         return [f"这句有 {len(core)} 个字，是照抄的整段原文：请压缩概括成 15 到 40 个字的一句话。"]
     if len(core) < MIN_SUMMARY_CHARS:
         return ["这句太短，只是一个标题或词组：请写出这一节讲的具体工作或数字。"]
+    topic = topic_only(core, scope)
+    if topic == "heading":
+        return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]
+    if topic == "lead":
+        return ["这句只是照抄了一个小标题或引导语，没有具体内容：请写出这一节讲的具体工作、数字或安排。"]
+    return []
+
+
+def topic_only(text: str, scope: SourceScope) -> str | None:
+    """ "heading" when `text` is (part of) a heading line, "lead" when it is a paragraph's lead phrase:
+    words that name a topic and say nothing a reader can check; else None."""
+    core = text.strip(_EDGE_PUNCT)
     # A heading: a short line that does not end a sentence ("2024年工作安排", "主要做了以下工作:").
     headings = {
         line.strip(_EDGE_PUNCT)
@@ -356,14 +368,27 @@ def form_problems(text: str, scope: SourceScope) -> list[str]:
         if len(line.strip()) <= 30 and not line.strip().endswith(_SENTENCE_ENDS)
     }
     if any(core == heading or core in heading for heading in headings if heading):
-        return ["这句只是照抄了标题：请写出这一节讲的具体工作、成绩或安排。"]
+        return "heading"
     if (
         len(core) <= LEAD_PHRASE_CHARS
         and not any(ch.isdigit() for ch in core)
-        and copy_similarity(core, scope.sentences) >= COPY_SIMILARITY
+        and _opens_a_paragraph(core, scope)
     ):
-        return ["这句只是照抄了一个小标题或引导语，没有具体内容：请写出这一节讲的具体工作、数字或安排。"]
-    return []
+        return "lead"
+    return None
+
+
+def _opens_a_paragraph(core: str, scope: SourceScope) -> bool:
+    """Whether `core` is (nearly) the whole first sentence of a paragraph that goes on after it."""
+    for line in scope.lines():
+        line = line.strip()
+        end = min((i for i in (line.find(mark) for mark in _SENTENCE_ENDS) if i >= 0), default=-1)
+        if end < 0 or len(line) <= end + 2:
+            continue  # one sentence only: the paragraph is that sentence, not a topic before details
+        first = line[:end].strip(_EDGE_PUNCT)
+        if first and SequenceMatcher(None, core, first, autojunk=False).ratio() >= COPY_SIMILARITY:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------

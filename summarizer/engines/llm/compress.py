@@ -27,7 +27,7 @@ from ...errors import LLMError
 from ...schema import Claim, ReportSummary, SourceWarning
 from ..base import ReportContext
 from ..extractive.engine import summarize_extractive
-from .answer import AnswerSentence, CheckedSentence, SourceScope, keyed_schema
+from .answer import AnswerSentence, CheckedSentence, SourceScope, keyed_schema, topic_only
 from .asking import Asker, Question, Read
 from .assemble import failure_warning
 from .prompts import PromptTemplate, neutralise_delimiters
@@ -41,6 +41,7 @@ class _Run(Protocol):
     asker: Asker
     compress_prompt: PromptTemplate
     unsummarized: set[str]
+    topics: set[str]
     failed_sections: list[str]
     total: int
 
@@ -94,7 +95,11 @@ def picks_of(run: _Run, summary: ReportSummary) -> list[Pick]:
         end = clean.to_clean(claim.evidence[-1].end)
         if end <= start:
             continue
-        picks.append(Pick(f"s{len(picks) + 1}", claim, SourceScope.of(clean, start, end)))
+        scope = SourceScope.of(clean, start, end)
+        if topic_only(claim.text, scope):
+            run.topics.add(claim.text)  # a heading or a lead phrase: nothing to compress, nothing to keep
+            continue
+        picks.append(Pick(f"s{len(picks) + 1}", claim, scope))
     return picks
 
 
@@ -190,8 +195,12 @@ async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning
         # Its evidence is its source sentence, as the rules located it.
         return claim.model_copy(update={"text": sentence.text, "author": "model"})
 
-    def rewritten(claims: list[Claim]) -> list[Claim]:  # the title, date and rally are not summarized
-        return [rewrite(c) for c in claims if c.section_id not in run.unsummarized]
+    def rewritten(claims: list[Claim]) -> list[Claim]:
+        # The title, date and rally are not summarized; a heading or lead phrase the rules picked says
+        # nothing a reader can check and is left out.
+        return [
+            rewrite(c) for c in claims if c.section_id not in run.unsummarized and c.text not in run.topics
+        ]
 
     sections = [s.model_copy(update={"summary": rewritten(s.summary)}) for s in base.sections]
     update: dict[str, Any] = {"sections": sections}

@@ -195,6 +195,7 @@ class _LLMRun:
             for text in prompt.parts.values()
         )
         self.failed_sections: list[str] = []
+        self.topics: set[str] = set()  # compress: picked sentences that only name a topic
         # Sections in a preamble or the closing rally (and their parts): nothing there is summarized.
         tops = {n.id: n.kind for n in ctx.nodes if n.level == 1}
         self.unsummarized = {n.id for n in ctx.nodes if tops.get(n.id.split(".")[0]) in UNSUMMARIZED_KINDS}
