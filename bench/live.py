@@ -9,7 +9,8 @@ engine's defaults (only the endpoint and the model set, no cache), it prints:
 
     wall      the engine's own time (summary.engine.elapsed_s; the rule-based verify after it is left out)
     bound     one pass over the whole report on the same server: a max_tokens=1 call holding the
-              report (its prefill, a fresh nonce first so no prefix cache helps) plus the run's own
+              report (its prefill, a fresh nonce first so no prefix cache helps; a report longer than
+              the server's context in halves, their times added) plus the run's own
               completion tokens at the server's decode rate (a 128-token generation minus a 1-token
               one on the same short prompt); both measured before and after each run, the faster
               one used, since the machine's load changes within minutes
@@ -81,10 +82,16 @@ def decode_rate(client: openai.OpenAI, model: str) -> float:
 
 
 def prefill(client: openai.OpenAI, model: str, text: str) -> tuple[float, int]:
-    """Seconds and prompt tokens of a max_tokens=1 call holding the whole report."""
+    """Seconds and prompt tokens of a max_tokens=1 call holding the whole report; a report longer than
+    the server's context is prefilled in halves (cut at a line), their times and tokens added."""
     messages = [{"role": "user", "content": f"{uuid.uuid4().hex}\n{text}"}]
     started = time.perf_counter()
-    reply = client.chat.completions.create(model=model, messages=messages, max_tokens=1)  # type: ignore[arg-type]
+    try:
+        reply = client.chat.completions.create(model=model, messages=messages, max_tokens=1)  # type: ignore[arg-type]
+    except openai.BadRequestError:  # more than the context holds
+        cut = text.rfind("\n", 0, len(text) // 2) + 1 or len(text) // 2
+        first, second = prefill(client, model, text[:cut]), prefill(client, model, text[cut:])
+        return first[0] + second[0], first[1] + second[1]
     return time.perf_counter() - started, reply.usage.prompt_tokens if reply.usage else 0
 
 
