@@ -18,7 +18,7 @@ from summarizer.engines.llm.compress import COMPRESS_BATCH
 from summarizer.engines.llm.engine import summarize_llm
 from summarizer.engines.llm.plan import UNSUMMARIZED_KINDS
 from summarizer.pipeline import prepare, verify_report
-from summarizer.schema import Claim
+from summarizer.schema import Claim, ReportSummary
 from tests.conftest import assert_spans_match, read_seed
 from tests.fake_openai import FakeLLM, cooperative_answer, error, json_answer
 from tests.test_llm_checks import REPORT
@@ -153,3 +153,20 @@ def test_answers_under_the_wrong_keys_go_to_the_sentences_they_compress(
     for claim in model:  # every compression sits on its own source sentence
         source = "".join(span.quote for span in claim.evidence)
         assert all(ch in source for ch in claim.text if ch not in "，,"), (claim.text, source)
+
+
+def test_the_items_below_level_two_are_not_compressed_one_by_one(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    text = read_seed("004")  # 52 sections, most of them 一是/二是 items the rules summarize each
+    fake_llm.script(handler=lambda request: json_answer(cooperative_answer(request)))
+    settings = local(fake_llm, tmp_path)
+    ctx = prepare(text, settings)
+    base = summarize_extractive(ctx, settings)
+    summary = summarize_llm(ctx, settings)
+
+    def deep(s: ReportSummary) -> int:
+        return sum(len(section.summary) for section in s.sections if section.level > 2)
+
+    assert deep(base) > 40 and deep(summary) == 0
+    asked = sum(len(r.json["response_format"]["schema"]["properties"]) for r in fake_llm.chat_requests)
+    assert asked < len({c.text for c in base.all_claims()}) / 2
+    assert_spans_match(text, summary.all_spans())

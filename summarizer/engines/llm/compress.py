@@ -1,6 +1,6 @@
 """The compress design: the rules pick each section's key sentences, the model compresses them.
 
-    extractive summary (sections, overview, achievements, problems, plans: the rules' picks)
+    extractive summary (sections of levels 1-2, overview, achievements, problems, plans: the rules' picks)
       └─ its distinct sentences, in calls of at most `COMPRESS_BATCH` ─► the model writes one short
          sentence for each ([s1] …), each taken as the compression of the sentence it has most of
          ─► each checked against its own source sentence, as the verifier will (asking.py:
@@ -29,7 +29,7 @@ from ..base import ReportContext
 from ..extractive.engine import summarize_extractive
 from .answer import AnswerSentence, CheckedSentence, SourceScope, keyed_schema, topic_only
 from .asking import Asker, Question, Read
-from .assemble import failure_warning
+from .assemble import CHUNK_LEVEL, failure_warning
 from .prompts import PromptTemplate, neutralise_delimiters
 
 
@@ -80,6 +80,15 @@ def _share_of(text: str, source: str) -> float:
 def compress_budget(sentences: int, cap: int | None) -> int:
     budget = ANSWER_OVERHEAD_TOKENS + PER_COMPRESSED_TOKENS * max(1, sentences)
     return min(budget, cap) if cap is not None else budget
+
+
+def _outline_level(summary: ReportSummary) -> ReportSummary:
+    """The rules' summary without the claims of sections below level 2 (the 一是/1. items): the reading
+    strategies write for levels 1-2 only, and the rules summarize every item, most of a report."""
+    sections = [
+        s if s.level <= CHUNK_LEVEL else s.model_copy(update={"summary": []}) for s in summary.sections
+    ]
+    return summary.model_copy(update={"sections": sections})
 
 
 def picks_of(run: _Run, summary: ReportSummary) -> list[Pick]:
@@ -164,7 +173,7 @@ def compress_question(run: _Run, batch: list[Pick]) -> Question:
 
 async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning]]:
     """The extractive summary with each sentence compressed by the model where it passed our checks."""
-    base = summarize_extractive(run.ctx, run.settings)
+    base = _outline_level(summarize_extractive(run.ctx, run.settings))
     picks = picks_of(run, base)
     batches = [picks[i : i + COMPRESS_BATCH] for i in range(0, len(picks), COMPRESS_BATCH)]
     run.total = len(batches)
