@@ -118,11 +118,10 @@ def compress_question(run: _Run, batch: list[Pick]) -> Question:
 
     def read(data: dict[str, Any]) -> Read:
         # A small model drifts along a list: the answer under "s3" may compress s4's sentence, or merge
-        # two.  Each answer goes to the sentence it has the most of, whatever its key; a key keeps the
-        # answer that has the most of its sentence.
+        # two.  So every answer is scored against every sentence (most of the answer in the sentence,
+        # then its own key, then most of the sentence in the answer) and matched greedily, each answer
+        # and each sentence once, whatever the keys say.
         answers = [(k, v) for k, v in data.items() if isinstance(v, str) and v.strip()]
-        # Every answer against every sentence: most of the answer in the sentence, then its own key,
-        # then most of the sentence in it; matched greedily, each answer and each sentence once.
         scored = sorted(
             (
                 (
