@@ -122,7 +122,7 @@ def test_injected_instructions_stay_inside_the_delimited_user_content(
     summary = summarize(text, llm_settings(fake_llm, tmp_path))
     assert_spans_match(text, summary.all_spans())
 
-    ours = {load_prompt(name, None).system for name in ("summary_v4", "reduce_v2", "compress_v1")}
+    ours = {load_prompt(name, None).system for name in ("summary_v4", "reduce_v2", "compress_v2")}
     requests = [r.json for r in fake_llm.chat_requests]
     assert requests
     report_lines = [ln for ln in REPORT.splitlines() if len(ln) > 8]
@@ -154,7 +154,7 @@ def test_compressing_shows_the_model_picked_sentences_only_as_data(
     fake_llm.script(handler=fake_model(None))
     summary = summarize(text, llm_settings(fake_llm, tmp_path, strategy="compress"))
     assert_spans_match(text, summary.all_spans())
-    ours = load_prompt("compress_v1", None).system
+    ours = load_prompt("compress_v2", None).system
     requests = [r.json for r in fake_llm.chat_requests]
     assert requests
     for request in requests:

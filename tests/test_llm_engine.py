@@ -326,7 +326,7 @@ def test_happy_path_on_a_seed(fake_llm: FakeLLM, tmp_path: Path) -> None:
 
     assert summary.engine.name == "llm" and summary.engine.fallbacks == []
     assert summary.engine.json_mode == "json_schema"
-    assert summary.engine.prompt_version == "summary-v4+reduce-v2+compress-v1+reask-v1+schema-v1"
+    assert summary.engine.prompt_version == "summary-v4+reduce-v2+compress-v2+reask-v1+schema-v1"
     # Every prompt file's version (the judge's aside: it is no part of a summary), so that a change
     # to any of them is a new cache key.
     every_file = {load_prompt(p.stem, None).version for p in PROMPTS_DIR.glob("*.md") if p.stem != "judge_v1"}
@@ -609,7 +609,7 @@ def test_prompt_injection_stays_data(fake_llm: FakeLLM, tmp_path: Path) -> None:
     fake_llm.script(handler=model())
     settings = settings_for(fake_llm, tmp_path, chunk_tokens=4000)
     _, summary = summarize(text, settings)
-    our_instructions = {load_prompt(name, None).system for name in ("summary_v4", "reduce_v2", "compress_v1")}
+    our_instructions = {load_prompt(name, None).system for name in ("summary_v4", "reduce_v2", "compress_v2")}
     for recorded in fake_llm.chat_requests:
         assert recorded.json["messages"][0]["role"] == "system"
         assert recorded.json["messages"][0]["content"] in our_instructions  # nothing of the report

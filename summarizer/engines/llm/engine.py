@@ -167,7 +167,7 @@ class _LLMRun:
         self.progress = progress
         self.prompt = load_prompt("summary_v4", ("system", "sections", "lists", "digest", "reask"))
         self.reduce_prompt = load_prompt("reduce_v2")
-        self.compress_prompt = load_prompt("compress_v1", ("system", "user", "reask"))
+        self.compress_prompt = load_prompt("compress_v2", ("system", "user", "reask"))
         reask = load_prompt("reask_v1", ("user", "not_json"))
         prompts = (self.prompt, self.reduce_prompt, self.compress_prompt, reask, schema_prompt())
         self.prompt_version = "+".join(prompt.version for prompt in prompts)
