@@ -170,3 +170,26 @@ def test_the_items_below_level_two_are_not_compressed_one_by_one(fake_llm: FakeL
     asked = sum(len(r.json["response_format"]["schema"]["properties"]) for r in fake_llm.chat_requests)
     assert asked < len({c.text for c in base.all_claims()}) / 2
     assert_spans_match(text, summary.all_spans())
+
+
+def test_a_call_whose_answer_is_never_json_is_asked_again_in_halves(
+    fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    from tests.fake_openai import content_answer
+
+    def respond(request: dict[str, Any]) -> Any:
+        keys = request["response_format"].get("schema", {}).get("properties", {})
+        if len(keys) > COMPRESS_BATCH // 2:  # lost in a long list: no JSON at all, however often asked
+            return content_answer("好的，以下是压缩后的句子：一、……")
+        return json_answer(cooperative_answer(request))
+
+    fake_llm.script(handler=respond)
+    settings = local(fake_llm, tmp_path)
+    ctx = prepare(read_seed("000"), settings)
+    summary = summarize_llm(ctx, settings)
+    sizes = [
+        len(r.json["response_format"].get("schema", {}).get("properties", {})) for r in fake_llm.chat_requests
+    ]
+    assert max(sizes) == COMPRESS_BATCH and COMPRESS_BATCH // 2 in sizes  # full calls failed, halves asked
+    assert summary.engine.fallbacks == [] and summary.engine.model_claims
+    assert not [w for w in summary.source.warnings if w.code == "llm_fallback"]

@@ -6,6 +6,7 @@
          ─► each checked against its own source sentence, as the verifier will (asking.py:
          quotes, figures, form, the verifier's rules, copies)
              └─ failed ─► one short re-ask with the source sentence beside it
+         a call whose answer is no JSON even after its re-asks ─► asked again in two halves, once
     a sentence the model could not write faithfully keeps the source sentence (author "extractive")
 
 It is the default for a local endpoint (`Settings.effective_strategy`): a small
@@ -23,7 +24,7 @@ from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from ...config import Settings
-from ...errors import LLMError
+from ...errors import LLMBadOutput, LLMError, LLMTruncated
 from ...schema import Claim, ReportSummary, SourceWarning
 from ..base import ReportContext
 from ..extractive.engine import summarize_extractive
@@ -51,6 +52,7 @@ class _Run(Protocol):
 
 
 COMPRESS_BATCH = 12  # sentences per call: a small model keeps a short list aligned with its keys
+MIN_HALF = 3  # a failed call of at least twice this many sentences is asked again in halves
 # An answer belongs to the sentence holding at least this share of its characters (in order).
 MIN_SHARE = 0.6
 PER_COMPRESSED_TOKENS = 80  # output tokens per compressed sentence: at most MAX_CHARS and its key
@@ -170,6 +172,22 @@ def compress_question(run: _Run, batch: list[Pick]) -> Question:
     )
 
 
+async def _ask_halving(run: _Run, batch: list[Pick]) -> dict[str, list[CheckedSentence]]:
+    """The checked answers for `batch`; a call whose answers stay unusable (no JSON after its re-asks)
+    is asked again as two halves, once: a small model that loses its way in a list of twelve often
+    manages six.  Raises LLMError when the halves fail too."""
+    try:
+        return (await run.asker.ask(compress_question(run, batch))).sentences
+    except (LLMBadOutput, LLMTruncated):
+        if len(batch) < 2 * MIN_HALF:
+            raise
+    half = len(batch) // 2
+    answers: dict[str, list[CheckedSentence]] = {}
+    for part in (batch[:half], batch[half:]):
+        answers |= (await run.asker.ask(compress_question(run, part))).sentences
+    return answers
+
+
 async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning]]:
     """The extractive summary with each sentence compressed by the model where it passed our checks."""
     base = _outline_level(summarize_extractive(run.ctx, run.settings))
@@ -181,7 +199,7 @@ async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning
     failed_sections: list[str] = []
     for batch in batches:
         try:
-            answered = await run.asker.ask(compress_question(run, batch))
+            answers = await _ask_halving(run, batch)
         except LLMError as error:
             touched = {p.claim.section_id for p in batch if p.claim.section_id}
             failed_sections.extend(sorted(touched - set(failed_sections)))
@@ -192,7 +210,7 @@ async def compress_summary(run: _Run) -> tuple[ReportSummary, list[SourceWarning
         finally:
             run._tick()
         for pick in batch:
-            clean = [s for s in answered.sentences.get(pick.key, []) if not s.problems]
+            clean = [s for s in answers.get(pick.key, []) if not s.problems]
             if clean:
                 written[pick.claim.text] = clean[0]
 
