@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from summarizer.engines.extractive.engine import summarize_extractive
 from summarizer.engines.llm.answer import SourceScope, topic_only
 from summarizer.engines.llm.compress import COMPRESS_BATCH
@@ -193,3 +195,18 @@ def test_a_call_whose_answer_is_never_json_is_asked_again_in_halves(
     assert max(sizes) == COMPRESS_BATCH and COMPRESS_BATCH // 2 in sizes  # full calls failed, halves asked
     assert summary.engine.fallbacks == [] and summary.engine.model_claims
     assert not [w for w in summary.source.warnings if w.code == "llm_fallback"]
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("力争新增规上企业1家。”,", "力争新增规上企业1家。"),  # the JSON's quote and comma inside the string
+        ('完成了。",', "完成了。"),
+        ("涌山村获评“全国文明村”", "涌山村获评“全国文明村”"),  # a quotation of its own stays
+        ('获评"先进"', '获评"先进"'),
+    ],
+)
+def test_a_compressed_sentence_loses_the_json_written_into_its_end(written: str, kept: str) -> None:
+    from summarizer.engines.llm.compress import _tidy
+
+    assert _tidy(written) == kept

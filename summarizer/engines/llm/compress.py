@@ -79,6 +79,20 @@ def _share_of(text: str, source: str) -> float:
     return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(text))
 
 
+def _tidy(text: str) -> str:
+    """A compressed sentence without the JSON a small model writes into it at the end (”, or ",).
+
+    >>> _tidy('力争新增规上企业1家。”,'), _tidy('涌山村获评“全国文明村”')
+    ('力争新增规上企业1家。', '涌山村获评“全国文明村”')
+    """
+    text = text.strip().rstrip(",，").rstrip()
+    while text.endswith("”") and text.count("”") > text.count("“"):
+        text = text[:-1].rstrip()
+    if text.endswith('"') and text.count('"') % 2:
+        text = text[:-1].rstrip()
+    return text
+
+
 def compress_budget(sentences: int, cap: int | None) -> int:
     budget = ANSWER_OVERHEAD_TOKENS + PER_COMPRESSED_TOKENS * max(1, sentences)
     return min(budget, cap) if cap is not None else budget
@@ -146,7 +160,7 @@ def compress_question(run: _Run, batch: list[Pick]) -> Question:
         return [(key, read_item(key, best[key][1])) for key in by_key if key in best], {}
 
     def read_item(key: str, value: Any) -> AnswerSentence:
-        text = value if isinstance(value, str) else ""
+        text = _tidy(value) if isinstance(value, str) else ""
         return AnswerSentence(text=text, quotes=[by_key[key].claim.text], fact_ids=[])
 
     def verdict(key: str, sentence: CheckedSentence) -> list[str]:
