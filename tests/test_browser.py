@@ -188,7 +188,10 @@ def paste_and_summarize(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Control+Enter")  # Streamlit commits a text area on Ctrl+Enter or blur
     page.get_by_role("button", name="生成摘要 Summarize").click()
-    page.locator("#source-pane").wait_for()
+    # The pane showing this text: on a second run the first summary's pane is still there while Streamlit
+    # renders the new one, so for a moment two panes match "#source-pane".
+    shown = max(text.splitlines(), key=len)[:20]
+    page.locator("#source-pane", has_text=shown).first.wait_for()
 
 
 def scroll_results_to_top(page: Page, pane_id: str) -> None:
