@@ -327,6 +327,11 @@ REDUCE_MARKER = "【目录】"  # only the reduce prompt's material carries the 
 META_FIELDS = ("title", "place", "admin_level", "meeting", "date", "speaker", "review_period", "plan_period")
 
 
+def is_fix(request: dict[str, Any]) -> bool:
+    """Whether a request is a re-ask of failed sentences (its data block lists them under 【待改的句子】)."""
+    return "【待改的句子】" in str(request["messages"][-1]["content"])
+
+
 def report_material(request: dict[str, Any]) -> str:
     """The report material of a request: what stands between the <<<REPORT delimiters."""
     user = str(request["messages"][1]["content"])

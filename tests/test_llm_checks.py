@@ -22,7 +22,7 @@ from summarizer.schema import Span
 from summarizer.text.normalize import normalize
 from summarizer.verification import ClaimSource, check_claim_text
 from tests.conftest import assert_spans_match
-from tests.fake_openai import FakeLLM, cooperative_answer, json_answer
+from tests.fake_openai import FakeLLM, cooperative_answer, is_fix, json_answer
 from tests.test_llm_strategy import schema_keys, settings_for
 
 REPORT = """政府工作报告
@@ -47,10 +47,6 @@ ACHIEVEMENT = {
     "text": "全年引进农业企业6家，新建茶叶基地800亩",
     "quote": "全年引进农业企业6家，新建茶叶基地800亩",
 }
-
-
-def is_fix(request: dict[str, Any]) -> bool:
-    return "【待改的句子】" in str(request["messages"][-1]["content"])
 
 
 def one_pass(fake_llm: FakeLLM, tmp_path: Path) -> Any:

@@ -22,13 +22,9 @@ from summarizer.engines.llm.plan import UNSUMMARIZED_KINDS
 from summarizer.pipeline import prepare, verify_report
 from summarizer.schema import Claim, ReportSummary
 from tests.conftest import assert_spans_match, read_seed
-from tests.fake_openai import FakeLLM, cooperative_answer, error, json_answer
+from tests.fake_openai import FakeLLM, cooperative_answer, error, is_fix, json_answer
 from tests.test_llm_checks import REPORT
 from tests.test_llm_strategy import settings_for
-
-
-def is_fix(request: dict[str, Any]) -> bool:
-    return "【待改的句子】" in str(request["messages"][-1]["content"])
 
 
 def local(fake_llm: FakeLLM, tmp_path: Path, **overrides: Any) -> Any:

@@ -47,6 +47,7 @@ from tests.fake_openai import (
     content_answer,
     cooperative_answer,
     error,
+    is_fix,
     json_answer,
     tool_call_answer,
 )
@@ -90,10 +91,6 @@ def request_kind(request: dict[str, Any]) -> str:
 
 def is_reask(request: dict[str, Any]) -> bool:
     return len(request["messages"]) > 2
-
-
-def is_fix(request: dict[str, Any]) -> bool:
-    return "【待改的句子】" in str(request["messages"][-1]["content"])
 
 
 def report_material(request: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from summarizer.engines.llm.plan import (
 from summarizer.engines.llm.presets import PRESETS
 from summarizer.pipeline import prepare
 from tests.conftest import assert_spans_match, read_seed
-from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, json_answer
+from tests.fake_openai import FAKE_MODEL, FakeLLM, FakeResponse, cooperative_answer, is_fix, json_answer
 
 LATENCY = 0.4
 
@@ -197,7 +197,7 @@ def test_only_the_failed_sentence_is_asked_again(fake_llm: FakeLLM, tmp_path: Pa
 
     def respond(request: dict[str, Any]) -> dict[str, Any]:
         data = cooperative_answer(request, sentences=2)
-        if "【待改的句子】" not in request["messages"][-1]["content"]:
+        if not is_fix(request):
             first = next(v for v in data.values() if isinstance(v, list) and v and "text" in v[0])
             first[0]["text"] = bad  # one sentence of the first call-section goes wrong
         return json_answer(data)

@@ -173,21 +173,25 @@ class SourceScope:
         return cls(clean, start, end, o_start, SourceText(clean.original[o_start:o_end]))
 
     @cached_property
+    def _line_range(self) -> tuple[int, int]:
+        """The clean range of the whole lines the scope touches."""
+        text = self.clean.text
+        end = text.find("\n", self.end)
+        return text.rfind("\n", 0, self.start) + 1, len(text) if end < 0 else end
+
+    @cached_property
     def sentences(self) -> list[str]:
         """The sentences (clean text) of the lines the scope touches, whole even where the scope holds
         only a clause of one: for telling a summary from a copy of a sentence."""
         text = self.clean.text
-        start = text.rfind("\n", 0, self.start) + 1
-        end = text.find("\n", self.end)
-        end = len(text) if end < 0 else end
+        start, end = self._line_range
         return [text[a:b].strip() for a, b in split_sentences(text, start, end) if text[a:b].strip()]
 
+    @cached_property
     def lines(self) -> list[str]:
         """The whole lines of the clean text that the scope touches (a sentence's scope: its line)."""
-        text = self.clean.text
-        start = text.rfind("\n", 0, self.start) + 1
-        end = text.find("\n", self.end)
-        return text[start : len(text) if end < 0 else end].splitlines()
+        start, end = self._line_range
+        return self.clean.text[start:end].splitlines()
 
     def contains(self, phrase: str) -> bool:
         needle = normalize_for_match(phrase)
@@ -364,7 +368,7 @@ def topic_only(text: str, scope: SourceScope) -> str | None:
     # A heading: a short line that does not end a sentence ("2024年工作安排", "主要做了以下工作:").
     headings = {
         line.strip(_EDGE_PUNCT)
-        for line in scope.lines()
+        for line in scope.lines
         if len(line.strip()) <= 30 and not line.strip().endswith(_SENTENCE_ENDS)
     }
     if any(core == heading or core in heading for heading in headings if heading):
@@ -380,7 +384,7 @@ def topic_only(text: str, scope: SourceScope) -> str | None:
 
 def _opens_a_paragraph(core: str, scope: SourceScope) -> bool:
     """Whether `core` is (nearly) the whole first sentence of a paragraph that goes on after it."""
-    for line in scope.lines():
+    for line in scope.lines:
         line = line.strip()
         end = min((i for i in (line.find(mark) for mark in _SENTENCE_ENDS) if i >= 0), default=-1)
         if end < 0 or len(line) <= end + 2:

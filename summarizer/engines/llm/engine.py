@@ -210,9 +210,9 @@ class _LLMRun:
     def verdict(self, key: str, sentence: CheckedSentence) -> list[str]:
         """What the verifier would say against `sentence` (of section `key`, or a report list), in Chinese;
         and for a list sentence, whether its quote comes from a part of the report that list may draw on."""
-        misplaced = self._misplaced(key, sentence.anchor) or self._parroted(sentence.text)
-        if misplaced:
-            return [misplaced]
+        refused = self._misplaced(key, sentence.anchor) or self._parroted(sentence.text)
+        if refused:
+            return [refused]
         support, reasons = check_claim_text(
             self.claims, sentence.text, sentence.evidence, self.regions.get(key)
         )
@@ -313,12 +313,7 @@ class _LLMRun:
 
     def _kinds_at(self, anchor: int | None) -> set[str]:
         """The kinds of the section holding clean position `anchor` and of its ancestors."""
-        node = self.index.deepest(anchor) if anchor is not None else None
-        kinds: set[str] = set()
-        while node is not None:
-            kinds.add(node.kind)
-            node = self.index.by_id.get(node.parent_id) if node.parent_id else None
-        return kinds
+        return {node.kind for node in self.index.chain(anchor)} if anchor is not None else set()
 
     def _part_of(self, anchor: int | None) -> str | None:
         kinds = self._kinds_at(anchor)
@@ -473,7 +468,7 @@ class _LLMRun:
             plan=plan,
             chunk_results=results,
             reduce_result=reduce_result,
-            engine=self.engine(started, plan),
+            engine=self.engine(started),
         )
 
     async def run_compress(self, started: float) -> ReportSummary:
@@ -486,7 +481,7 @@ class _LLMRun:
         engine.fallback_claims = sum(c.author == "extractive" for c in claims)
         return summary.model_copy(update={"engine": engine, "source": build_source(self.ctx, warnings)})
 
-    def engine(self, started: float, plan: Plan | None = None) -> Engine:
+    def engine(self, started: float) -> Engine:
         usage = self.client.usage
         modes = self.asker.modes
         return Engine(
